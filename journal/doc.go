@@ -1,0 +1,21 @@
+// Package journal stores recorded HTTP exchanges as JSON Lines and reads
+// them back.
+//
+// A journal is a header line (format name and version, tool version, start
+// time, upstream, MITM CA fingerprint) followed by one Exchange per line:
+// sequence number, connection id, start and end times, the request and the
+// response with their headers in received order and their bodies in base64
+// with a SHA-256 and a truncation flag, or the error that stood in for the
+// response.
+//
+// Writer appends with a choice of durability (Sync): by default every
+// Append returns only once its record is on disk, and concurrent appends
+// share fsyncs (group commit). Reader streams a journal line by line; a
+// corrupt line is reported with its line number and can be skipped, and a
+// torn last line, left by a crash mid-write, is reported and skipped.
+//
+// The package also converts to and from HAR 1.2 for interchange with
+// browsers, mitmproxy and ZAP.
+//
+// It knows nothing of ACME: package decode reads the exchanges.
+package journal
