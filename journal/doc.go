@@ -10,12 +10,16 @@
 //
 // Writer appends with a choice of durability (Sync): by default every
 // Append returns only once its record is on disk, and concurrent appends
-// share fsyncs (group commit). Reader streams a journal line by line; a
-// corrupt line is reported with its line number and can be skipped, and a
-// torn last line, left by a crash mid-write, is reported and skipped.
+// share fsyncs (group commit, started as soon as the previous fsync ends,
+// never on a timer). Reader streams a journal line by line and never holds
+// more than one line: a corrupt line is reported with its file and line
+// number and can be skipped, and a torn last line, left by a crash
+// mid-write, is reported in Reader.Torn and skipped.
 //
-// The package also converts to and from HAR 1.2 for interchange with
-// browsers, mitmproxy and ZAP.
+// WriteHAR and ReadHAR convert to and from HAR 1.2 for interchange with
+// browsers, mitmproxy and ZAP, one entry at a time; journal → HAR →
+// journal is lossless.
 //
-// It knows nothing of ACME: package decode reads the exchanges.
+// The package knows nothing of ACME (package decode reads the exchanges)
+// and does no redaction: a journal is the raw local record, created 0600.
 package journal

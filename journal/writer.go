@@ -1,12 +1,16 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // Sync says when a Writer makes appended records durable.
@@ -15,12 +19,15 @@ type Sync int
 const (
 	// SyncBatch makes every Append wait until its record is on disk. One
 	// fsync serves every record written before it started (group commit):
-	// a waiting Append starts the next fsync as soon as the previous one
-	// returns, never on a timer.
+	// when an fsync returns, every Append it covered is released at once
+	// and, if records were written meanwhile, one of their Appends starts
+	// the next fsync straight away for all of them. There is no timer.
 	SyncBatch Sync = iota
 	// SyncAlways writes and fsyncs each record on its own.
 	SyncAlways
-	// SyncNone never fsyncs; records reach the OS page cache only.
+	// SyncNone never fsyncs; records reach the OS page cache only. They
+	// survive a crash of the process but not of the machine. Close still
+	// syncs.
 	SyncNone
 )
 
@@ -44,31 +51,52 @@ func ParseSync(name string) (Sync, error) {
 	return 0, fmt.Errorf("journal: unknown sync mode %q (want batch, always or none)", name)
 }
 
+// file is the part of *os.File a Writer uses; tests substitute files that
+// fail or count their fsyncs.
+type file interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Close() error
+}
+
 // Writer appends exchanges to a journal file. It is safe for concurrent use.
+//
+// The first write or sync error is sticky: every later Append and Close
+// returns it, because after a failed write or fsync the file's contents
+// are no longer known (a retried fsync can report success for data the
+// kernel has already dropped).
 type Writer struct {
-	f    *os.File
+	f    file
 	path string
 	mode Sync
 
 	mu      sync.Mutex // serialises sequence numbers and writes
 	seq     uint64
-	err     error // first write or sync error; sticky
 	closed  bool
-	written atomic.Uint64 // records written to the file
+	written atomic.Uint64 // records written to the file, in file order
 
-	syncMu sync.Mutex    // one fsync at a time
-	synced atomic.Uint64 // records known to be on disk
+	smu     sync.Mutex // guards the fields below
+	cond    *sync.Cond // signalled when an fsync ends
+	syncing bool       // an fsync is in progress
+	synced  uint64     // records known to be on disk
+	err     error      // first write or sync error; sticky
 }
 
 // Create creates a new journal at path, writes h as its first line and makes
 // it durable. It refuses to overwrite an existing file: a journal is never
-// truncated. Format, Version and Tool are filled in when empty.
+// truncated. Format and Version are filled in when empty. The file is
+// created with mode 0600: it holds account keys' signatures and, in
+// challenge responses, key authorizations.
 func Create(path string, h Header, mode Sync) (*Writer, error) {
 	if h.Format == "" {
 		h.Format = Format
 	}
 	if h.Version == 0 {
 		h.Version = Version
+	}
+	line, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("journal: encoding header: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
@@ -77,101 +105,178 @@ func Create(path string, h Header, mode Sync) (*Writer, error) {
 		}
 		return nil, fmt.Errorf("journal: creating %s: %w", path, err)
 	}
-	line, err := json.Marshal(h)
-	if err != nil {
+	if err := writeHeader(f, path, line, mode); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("journal: encoding header: %w", err)
+		os.Remove(path) // ours: O_EXCL created it
+		return nil, err
 	}
+	w := &Writer{f: f, path: path, mode: mode}
+	w.cond = sync.NewCond(&w.smu)
+	return w, nil
+}
+
+// writeHeader writes the header line and, unless mode is SyncNone, makes
+// both the line and the new directory entry durable.
+func writeHeader(f *os.File, path string, line []byte, mode Sync) error {
 	if _, err := f.Write(append(line, '\n')); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal: writing header to %s: %w", path, err)
+		return fmt.Errorf("journal: writing header to %s: %w", path, err)
 	}
-	if mode != SyncNone {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("journal: syncing %s: %w", path, err)
-		}
+	if mode == SyncNone {
+		return nil
 	}
-	return &Writer{f: f, path: path, mode: mode}, nil
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("journal: syncing %s: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("journal: syncing directory of %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncDir makes a new directory entry durable. File systems that cannot
+// sync a directory (EINVAL) are let through.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }
 
 // Path returns the file the writer appends to.
 func (w *Writer) Path() string { return w.path }
 
+// Mode returns the writer's durability mode.
+func (w *Writer) Mode() Sync { return w.mode }
+
 // Count returns the number of exchanges appended so far.
 func (w *Writer) Count() uint64 { return w.written.Load() }
+
+// seqPrefix is how every encoded Exchange begins when its Seq is 0: Seq is
+// the first field of Exchange and is never omitted.
+var seqPrefix = []byte(`{"seq":0,`)
 
 // Append assigns e the next sequence number, writes it as one line and,
 // unless the mode is SyncNone, returns only once the line is on disk. When
 // Append returns nil the record survives a crash of the process (and, with
-// SyncBatch or SyncAlways, of the machine). e is not retained.
+// SyncBatch or SyncAlways, of the machine). Append sets e.Seq and does not
+// retain e; the caller must not change e during the call.
 func (w *Writer) Append(e *Exchange) error {
+	// Encoding is the costly part; do it before taking the lock, with a
+	// zero Seq, and splice the real number in under the lock.
+	c := *e
+	c.Seq = 0
+	enc, err := json.Marshal(&c)
+	if err != nil {
+		return fmt.Errorf("journal: encoding exchange: %w", err)
+	}
+	if !bytes.HasPrefix(enc, seqPrefix) {
+		return fmt.Errorf("journal: encoding exchange: unexpected prefix %.12q", enc)
+	}
+	rest := enc[len(seqPrefix)-1:] // from the comma on
+	line := make([]byte, 0, len(`{"seq":`)+20+len(rest)+1)
+
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
 		return fmt.Errorf("journal: append to closed %s", w.path)
 	}
-	if w.err != nil {
-		err := w.err
+	if err := w.stickyErr(); err != nil {
 		w.mu.Unlock()
 		return err
 	}
-	w.seq++
-	e.Seq = w.seq
-	line, err := json.Marshal(e)
-	if err != nil {
-		w.seq--
-		w.mu.Unlock()
-		return fmt.Errorf("journal: encoding exchange: %w", err)
-	}
+	seq := w.seq + 1
+	line = append(line, `{"seq":`...)
+	line = strconv.AppendUint(line, seq, 10)
+	line = append(line, rest...)
 	line = append(line, '\n')
 	if _, err := w.f.Write(line); err != nil {
-		w.err = fmt.Errorf("journal: writing %s: %w", w.path, err)
+		err = w.fail(fmt.Errorf("journal: writing %s: %w", w.path, err))
 		w.mu.Unlock()
-		return w.err
+		return err
 	}
-	if w.mode == SyncAlways {
-		if err := w.f.Sync(); err != nil {
-			w.err = fmt.Errorf("journal: syncing %s: %w", w.path, err)
-		}
-	}
+	w.seq = seq
+	e.Seq = seq
 	mine := w.written.Add(1)
-	err = w.err
+	if w.mode == SyncAlways {
+		err = w.waitDurable(mine) // nothing else can be written meanwhile
+	}
 	w.mu.Unlock()
-	if err != nil || w.mode != SyncBatch {
-		if err == nil && w.mode == SyncAlways {
-			w.synced.Store(mine)
-		}
+	if w.mode != SyncBatch {
 		return err
 	}
 	return w.waitDurable(mine)
 }
 
-// waitDurable returns once record n is on disk. Whoever holds syncMu syncs
-// everything written so far, so records queued behind one fsync share the
-// next one.
-func (w *Writer) waitDurable(n uint64) error {
-	w.syncMu.Lock()
-	defer w.syncMu.Unlock()
-	if w.synced.Load() >= n {
-		return nil
+// stickyErr returns the first write or sync error, if any.
+func (w *Writer) stickyErr() error {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	return w.err
+}
+
+// fail records err as the sticky error unless one is already recorded, and
+// returns the sticky error.
+func (w *Writer) fail(err error) error {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	if w.err == nil {
+		w.err = err
 	}
-	target := w.written.Load()
-	if err := w.f.Sync(); err != nil {
-		w.mu.Lock()
+	w.cond.Broadcast()
+	return w.err
+}
+
+// waitDurable returns once record n is on disk, or the sticky error.
+//
+// Group commit: at most one fsync runs at a time. An Append whose record is
+// not yet covered waits; when the running fsync ends, every Append it
+// covered returns and one of the others at once starts the next fsync,
+// which covers everything written so far.
+func (w *Writer) waitDurable(n uint64) error {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	for {
+		switch {
+		case w.synced >= n:
+			return nil
+		case w.err != nil:
+			return w.err
+		case !w.syncing:
+			w.leadSync()
+		default:
+			w.cond.Wait()
+		}
+	}
+}
+
+// leadSync runs one fsync covering every record written so far. It is
+// called, and returns, with smu held.
+func (w *Writer) leadSync() {
+	w.syncing = true
+	target := w.written.Load() // every counted record has been written
+	w.smu.Unlock()
+	err := w.f.Sync()
+	w.smu.Lock()
+	w.syncing = false
+	if err != nil {
 		if w.err == nil {
 			w.err = fmt.Errorf("journal: syncing %s: %w", w.path, err)
 		}
-		err = w.err
-		w.mu.Unlock()
-		return err
+	} else if target > w.synced {
+		w.synced = target
 	}
-	w.synced.Store(target)
-	return nil
+	w.cond.Broadcast()
 }
 
 // Close makes every appended record durable and closes the file. Appends
-// after Close fail.
+// after Close fail; Appends still waiting for their fsync when Close is
+// called are released by Close's own fsync. Close returns the sticky error
+// if there is one. Calling Close again returns nil.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -179,12 +284,18 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
-	err := w.err
 	w.mu.Unlock()
-	w.syncMu.Lock()
-	defer w.syncMu.Unlock()
-	if serr := w.f.Sync(); serr != nil && err == nil {
-		err = fmt.Errorf("journal: syncing %s: %w", w.path, serr)
+	// No record can be written from here on: sync whatever was.
+	last := w.written.Load()
+	err := w.waitDurable(last)
+	if err == nil && last == 0 && w.mode == SyncNone {
+		// The header was never synced.
+		if serr := w.f.Sync(); serr != nil {
+			err = fmt.Errorf("journal: syncing %s: %w", w.path, serr)
+		}
+	}
+	if err == nil {
+		err = w.stickyErr()
 	}
 	if cerr := w.f.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("journal: closing %s: %w", w.path, cerr)
