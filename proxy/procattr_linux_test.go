@@ -1,0 +1,12 @@
+package proxy_test
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// dieWithParent makes a child process get SIGKILL when the test binary
+// dies, so an interrupted benchmark leaves no mitmdump behind.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
