@@ -85,7 +85,14 @@ report instead of as a production rate limit.`,
 		return usageErrorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
 	root.AddCommand(
-	// Each command lives in its own file: ca.go, runcmd.go, convert.go, decode.go.
+		// Each command lives in its own file: ca.go, runcmd.go, convert.go, rulescmd.go, decode.go, lint.go.
+		newCACmd(e),
+		newRunCmd(e),
+		newConvertCmd(e),
+		newRulesCmd(e),
+		newDecodeCmd(e),
+		newLintCmd(e),
+		newDemoCmd(e),
 	)
 	return root
 }

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acmeproxy/acmeproxy/internal/mitmca"
+	"github.com/acmeproxy/acmeproxy/journal"
+	"github.com/acmeproxy/acmeproxy/proxy"
+)
+
+// shutdownGrace bounds how long run waits for exchanges in flight after
+// SIGINT/SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+type runOptions struct {
+	upstream, upstreamCA string
+	insecure             bool
+	listen, journalPath  string
+	intercept            []string
+	syncMode, caDir      string
+	bodyCap              int64
+	verbose              bool
+}
+
+func newRunCmd(e *env) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run --upstream DIRECTORY_URL [flags]",
+		Short: "Run the recording proxy in front of an ACME CA",
+		Long: `run starts an HTTP proxy (HTTPS_PROXY) that intercepts the TLS connections to
+the CA's hosts, records every exchange into a JSON Lines journal and passes
+everything through unchanged. Connections to other hosts are tunnelled
+untouched. SIGINT or SIGTERM stops it: exchanges in flight finish, the
+journal is flushed and closed, and a summary is printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runProxy(e, &o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.upstream, "upstream", "", "the CA's directory URL (required)")
+	f.StringVar(&o.upstreamCA, "upstream-ca", "", "PEM file of extra roots to verify the CA's TLS certificate with (added to the system roots)")
+	f.BoolVar(&o.insecure, "upstream-insecure", false, "do not verify the CA's TLS certificate (recorded in the journal header)")
+	f.StringVar(&o.listen, "listen", defaultListen, "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.journalPath, "journal", "", "journal file to create (default acmeproxy-<UTC time>.jsonl); never overwritten")
+	f.StringArrayVar(&o.intercept, "intercept", nil, "also intercept HOST or HOST:PORT (repeatable)")
+	f.StringVar(&o.syncMode, "sync", "batch", "journal durability: batch (group commit before each response), always (fsync each record) or none")
+	f.StringVar(&o.caDir, "ca-dir", "", "directory of the interception CA (default: the user's config directory + /acmeproxy)")
+	f.Int64Var(&o.bodyCap, "body-cap", journal.DefaultBodyCap, "body bytes recorded per message; larger bodies are forwarded whole and recorded truncated")
+	f.BoolVar(&o.verbose, "verbose", false, "log proxy warnings (client disconnects, handshake failures) on stderr")
+	_ = cmd.MarkFlagRequired("upstream")
+	return cmd
+}
+
+// runSetup is what runProxy opens before serving.
+type runSetup struct {
+	cfg     proxy.Config
+	ca      *mitmca.CA
+	ln      net.Listener
+	w       *journal.Writer
+	started time.Time
+}
+
+func runProxy(e *env, o *runOptions) error {
+	s, err := setupRun(e, o)
+	if err != nil {
+		return err
+	}
+	s.cfg.Sink = s.w.Append
+	p, err := proxy.New(s.cfg)
+	if err != nil {
+		s.ln.Close()
+		s.w.Close()
+		return &exitError{code: exitEngine, err: err}
+	}
+	printBanner(e, o, s, p)
+	served := make(chan error, 1)
+	go func() { served <- p.Serve(s.ln) }()
+	var serveErr error
+	select {
+	case <-e.ctx.Done():
+	case serveErr = <-served:
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
+	defer cancel()
+	shutErr := p.Shutdown(ctx)
+	closeErr := s.w.Close()
+	printSummary(e, s, p.Stats())
+	if err := errors.Join(serveErr, shutErr, closeErr); err != nil {
+		return &exitError{code: exitEngine, err: fmt.Errorf("stopping proxy: %w", err)}
+	}
+	return nil
+}
+
+// setupRun validates the flags and opens, in order, the CA, the listener
+// and the journal. Every failure is a usage error naming what failed.
+func setupRun(e *env, o *runOptions) (*runSetup, error) {
+	s := &runSetup{started: time.Now()}
+	if err := configFromFlags(o, &s.cfg); err != nil {
+		return nil, err
+	}
+	mode, err := journal.ParseSync(o.syncMode)
+	if err != nil {
+		return nil, usageErrorf("--sync: %w", err)
+	}
+	if s.ca, err = loadOrCreateCA(e, o.caDir); err != nil {
+		return nil, err
+	}
+	s.cfg.CA = s.ca
+	if s.ln, err = net.Listen("tcp", o.listen); err != nil {
+		return nil, usageErrorf("--listen %s: %w", o.listen, err)
+	}
+	if o.journalPath == "" {
+		o.journalPath = "acmeproxy-" + s.started.UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	s.w, err = journal.Create(o.journalPath, journal.Header{
+		Tool:             "acmeproxy " + version,
+		Started:          s.started.UTC(),
+		Upstream:         o.upstream,
+		UpstreamInsecure: o.insecure,
+		CAFingerprint:    s.ca.Fingerprint(),
+	}, mode)
+	if err != nil {
+		s.ln.Close()
+		return nil, usageErrorf("--journal: %w", err)
+	}
+	if o.insecure {
+		fmt.Fprintln(e.stderr, "acmeproxy: warning: --upstream-insecure: the CA's TLS certificate is NOT verified (recorded in the journal header)")
+	}
+	if o.verbose {
+		s.cfg.Log = e.stderr
+	}
+	return s, nil
+}
+
+// configFromFlags fills the proxy configuration that comes straight from
+// flags: upstream, its roots, scope and body cap.
+func configFromFlags(o *runOptions, cfg *proxy.Config) error {
+	u, err := url.Parse(o.upstream)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return usageErrorf("--upstream %q: not an absolute https:// directory URL", o.upstream)
+	}
+	if o.bodyCap <= 0 {
+		return usageErrorf("--body-cap %d: must be a positive number of bytes", o.bodyCap)
+	}
+	cfg.Upstream, cfg.Intercept, cfg.BodyCap = o.upstream, o.intercept, o.bodyCap
+	cfg.UpstreamInsecure = o.insecure
+	if cfg.UpstreamRoots, err = upstreamRoots(o.upstreamCA); err != nil {
+		return err
+	}
+	return nil
+}
+
+// upstreamRoots returns the system roots plus the certificates in file.
+func upstreamRoots(file string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if file == "" {
+		return pool, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usageErrorf("--upstream-ca: %w", err)
+	}
+	n := 0
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if block.Type != "CERTIFICATE" || err != nil {
+			continue
+		}
+		pool.AddCert(cert)
+		n++
+	}
+	if n == 0 {
+		return nil, usageErrorf("--upstream-ca %s: no PEM certificates in the file", file)
+	}
+	return pool, nil
+}
+
+func printBanner(e *env, o *runOptions, s *runSetup, p *proxy.Proxy) {
+	addr := s.ln.Addr().String()
+	fmt.Fprintf(e.stdout, "acmeproxy %s listening on %s\n", version, addr)
+	fmt.Fprintf(e.stdout, "upstream %s, reached directly (no upstream proxy); intercepting %v, tunnelling other hosts\n", o.upstream, p.Scope())
+	fmt.Fprintf(e.stdout, "recording to %s (sync=%s)\n", s.w.Path(), o.syncMode)
+	writeTrustLines(e.stdout, s.ca.CertPath(), addr)
+}
+
+func printSummary(e *env, s *runSetup, st proxy.Stats) {
+	fmt.Fprintf(e.stdout, "acmeproxy: %d exchanges (%d upstream errors), %s sent, %s received, %s; journal %s\n",
+		st.Exchanges, st.Errors, byteCount(st.BytesIn), byteCount(st.BytesOut),
+		time.Since(s.started).Round(time.Millisecond), s.w.Path())
+}
+
+func byteCount(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
