@@ -107,6 +107,13 @@ func (x *exchange) forward(req *http.Request) *http.Response {
 	// (RFC 9110 §7.6.1); the upstream connection stays open for reuse.
 	out := *req
 	out.Close = false
+	if _, ok := req.Header["User-Agent"]; !ok {
+		// Without this net/http would add "Go-http-client/1.1": a request
+		// without a User-Agent must reach the CA without one (RFC 8555
+		// §6.1 makes it a MUST, and the CA's answer is what we record).
+		out.Header = req.Header.Clone()
+		out.Header["User-Agent"] = []string{""}
+	}
 	resp, err := x.p.tr.RoundTrip(&out)
 	var body []byte
 	if err == nil && !oversized(resp, limit) {

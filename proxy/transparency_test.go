@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -55,6 +56,9 @@ func shapes(t *testing.T) (*httptest.Server, *atomic.Int32) {
 		b, _ := io.ReadAll(r.Body)
 		sum := sha256.Sum256(b)
 		_, _ = io.WriteString(w, hex.EncodeToString(sum[:]))
+	})
+	mux.HandleFunc("/ua", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(w, "%q", r.Header.Values("User-Agent"))
 	})
 	mux.HandleFunc("/slow-down", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/problem+json")
@@ -119,6 +123,25 @@ func TestTransparency(t *testing.T) {
 	rb := recs[5].Request.Body
 	if rb.Size != 3000 || !rb.Truncated || rb.SHA256 != hex.EncodeToString(reqSum[:]) || string(got[5].Body) != rb.SHA256 {
 		t.Errorf("oversized request: recorded size %d truncated %v sha %s; upstream saw sha %s", rb.Size, rb.Truncated, rb.SHA256, got[5].Body)
+	}
+}
+
+// TestUserAgentUntouched checks that a request without a User-Agent reaches
+// the CA without one (net/http would add its own) and that one with a
+// User-Agent keeps it.
+func TestUserAgentUntouched(t *testing.T) {
+	t.Parallel()
+	up, _ := shapes(t)
+	h := startProxy(t, proxy.Config{Upstream: up.URL + "/dir", UpstreamRoots: poolOf(up)})
+	c, obs := h.client()
+	get(t, c, up.URL+"/ua", http.Header{"User-Agent": {""}}) // "" makes net/http send none
+	get(t, c, up.URL+"/ua", http.Header{"User-Agent": {"acme-tiny/4.1"}})
+	got := obs.all()
+	if len(got) != 2 || string(got[0].Body) != "[]" || string(got[1].Body) != `["acme-tiny/4.1"]` {
+		t.Fatalf("upstream saw User-Agent %q and %q, want none and the client's", got[0].Body, got[1].Body)
+	}
+	if recs := h.exchanges(); recs[0].Request.Headers.Get("User-Agent") != "" {
+		t.Errorf("journal invented a User-Agent: %v", recs[0].Request.Headers)
 	}
 }
 
