@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
 	"net/url"
 	"os"
@@ -90,6 +91,16 @@ func TestHTMLInBrowser(t *testing.T) {
 	art := artifactDir(t)
 	pages := scenarios(t)
 	pages["large-300"] = largeReport(t, 300)
+	// The lint package's reports of real recordings, read back from JSON.
+	jsons := map[string][]byte{}
+	addRealGoldens(t, jsons, ".json")
+	for name, doc := range jsons {
+		r, err := reports.ReadJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		pages[name] = r
+	}
 	html := mustFormat(t, "html")
 	for _, name := range sortedKeys(pages) {
 		t.Run(name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -284,7 +285,8 @@ func TestSARIFLocations(t *testing.T) {
 	}{
 		{"ok/relative", "recordings/a.jsonl", "", "recordings/a.jsonl", "%SRCROOT%"},
 		{"ok/inside-base", "/work/repo/rec/a b.jsonl", "/work/repo", "rec/a%20b.jsonl", "%SRCROOT%"},
-		{"ok/relative-to-base", "rec/a.jsonl", "/work/repo", "rec/a.jsonl", "%SRCROOT%"},
+		{"ok/relative-to-working-directory", "rec/a.jsonl", ".", "rec/a.jsonl", "%SRCROOT%"},
+		{"ok/climbing-out-of-base", "../a.jsonl", ".", "file://" + filepath.ToSlash(filepath.Dir(mustAbs(t, "."))) + "/a.jsonl", ""},
 		{"ok/outside-base", "/tmp/a.jsonl", "/work/repo", "file:///tmp/a.jsonl", ""},
 		{"ok/absolute-no-base", "/tmp/a.jsonl", "", "file:///tmp/a.jsonl", ""},
 	}
@@ -364,3 +366,12 @@ func TestWriteErrors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

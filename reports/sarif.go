@@ -260,29 +260,25 @@ func exitDescription(code int, failOn rules.Severity) string {
 // artifactURI returns the URI of a recording and its uriBaseId: a
 // slash-separated relative reference against %SRCROOT% when the file is
 // inside base (or, without a base, when the path is relative and does not
-// climb out with ".."), a file: URI otherwise.
+// climb out with ".."), a file: URI otherwise. A relative path is relative
+// to the working directory, as the user gave it, whatever base is.
 func artifactURI(path, base string) (uri, baseID string) {
 	p := filepath.Clean(path)
+	if base == "" && !filepath.IsAbs(p) && filepath.IsLocal(p) {
+		return relURI(p), sarifSrcRoot
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return relURI(p), ""
+	}
 	if base != "" {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(base, abs)
-		}
-		b, err := filepath.Abs(base)
-		if err == nil {
+		if b, err := filepath.Abs(base); err == nil {
 			if rel, err := filepath.Rel(b, abs); err == nil && filepath.IsLocal(rel) {
 				return relURI(rel), sarifSrcRoot
 			}
 		}
-		return fileURI(abs), ""
 	}
-	if !filepath.IsAbs(p) && filepath.IsLocal(p) {
-		return relURI(p), sarifSrcRoot
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return fileURI(abs), ""
-	}
-	return relURI(p), ""
+	return fileURI(abs), ""
 }
 
 // relURI escapes a relative OS path as a relative URI reference.

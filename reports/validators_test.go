@@ -54,7 +54,26 @@ func sarifOutputs(t *testing.T) map[string][]byte {
 	}
 	out["orphan-v1-basedir"] = render(t, f, sc["orphan-v1"], reports.Options{BaseDir: "/work/repo"})
 	out["large"] = render(t, f, largeReport(t, 60), reports.Options{})
+	addRealGoldens(t, out, ".sarif")
 	return out
+}
+
+// addRealGoldens adds the lint package's goldens of real recordings with
+// extension ext (their SARIF and JUnit come from real traffic, linted
+// with the built-in pack) to docs, named real-<recording>.
+func addRealGoldens(t *testing.T, docs map[string][]byte, ext string) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "lint", "testdata", "golden", "*"+ext))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no real-recording goldens *%s under lint/testdata/golden (%v)", ext, err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs["real-"+strings.TrimSuffix(filepath.Base(p), ext)] = b
+	}
 }
 
 // TestSARIFSchema validates SARIF output against the SARIF 2.1.0 JSON
@@ -238,6 +257,7 @@ func TestJUnitSchema(t *testing.T) {
 		docs[name] = render(t, f, sc[name], reports.Options{})
 	}
 	docs["large"] = render(t, f, largeReport(t, 60), reports.Options{MaxPassing: 20})
+	addRealGoldens(t, docs, ".xml")
 	for _, name := range sortedKeys(docs) {
 		t.Run("ok/"+name, func(t *testing.T) {
 			if err := validate(t, name, docs[name]); err != nil {
