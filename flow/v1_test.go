@@ -7,9 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -17,45 +15,15 @@ import (
 	"github.com/acmeproxy/acmeproxy/flow"
 	"github.com/acmeproxy/acmeproxy/internal/legacyca"
 	"github.com/acmeproxy/acmeproxy/internal/legacyclient"
-	"github.com/acmeproxy/acmeproxy/internal/pebbletest"
-	"github.com/acmeproxy/acmeproxy/internal/recordtest"
+	"github.com/acmeproxy/acmeproxy/internal/scenarios"
 )
 
-// v1World is the v1 test CA, an HTTP-01 responder and a recording proxy,
-// with every invented name dialled to the responder.
-type v1World struct {
-	ca         *legacyca.CA
-	dir        string
-	challenges *pebbletest.ChallengeServer
-	rec        *recordtest.Recorder
-}
+// v1World is the v1 test CA behind a recording proxy (internal/scenarios).
+type v1World struct{ *scenarios.World }
 
 func startV1(t *testing.T, cfg legacyca.Config) *v1World {
 	t.Helper()
-	w := &v1World{challenges: pebbletest.StartChallengeServer(t)}
-	toResponder := func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, w.challenges.URL()[len("http://"):])
-	}
-	cfg.DialContext = toResponder
-	var err error
-	if w.ca, err = legacyca.New(cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.ca.Close() })
-	srv := httptest.NewTLSServer(w.ca.Handler())
-	t.Cleanup(srv.Close)
-	w.dir = srv.URL + "/directory"
-	roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if host, _, _ := net.SplitHostPort(addr); host == "127.0.0.1" {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		}
-		return toResponder(ctx, network, addr)
-	}
-	w.rec = recordtest.Start(t, recordtest.Options{Upstream: w.dir, UpstreamRoots: roots, DialContext: dial})
-	return w
+	return &v1World{scenarios.StartV1(t, cfg, "")}
 }
 
 // run drives the legacy client through the proxy; publish decides, per
@@ -65,10 +33,10 @@ func (w *v1World) run(t *testing.T, key crypto.Signer, csrKey crypto.Signer, nam
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	_, err := legacyclient.Run(ctx, legacyclient.Options{
-		DirectoryURL: w.dir, HTTPClient: w.rec.Client(), AccountKey: key, CSRKey: csrKey, Names: names,
+		DirectoryURL: w.Directory, HTTPClient: w.Client(), AccountKey: key, CSRKey: csrKey, Names: names,
 		Provision: func(name, token, keyAuth string) bool {
 			if publish(name) {
-				w.challenges.Set(token, keyAuth)
+				w.Challenges.Set(token, keyAuth)
 				return true
 			}
 			return false
@@ -98,8 +66,8 @@ func TestV1SecondSelfCheckFailsLeavesOneOrphan(t *testing.T) {
 	if err == nil {
 		t.Fatal("the client should stop when its self-check fails")
 	}
-	w.rec.Stop()
-	l := ledgerOf(t, w.rec.Journal)
+	w.Recorder.Stop()
+	l := ledgerOf(t, w.Recorder.Journal)
 
 	accounts := l.Accounts()
 	if len(accounts) != 1 {
@@ -141,8 +109,8 @@ func TestV1HappyPathIssuesWithEveryNameCovered(t *testing.T) {
 	if err := w.run(t, acct, certKey, []string{"a.example.test", "b.example.test"}, func(string) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	if len(a.Orphans()) != 0 {
 		t.Errorf("orphans: %d", len(a.Orphans()))
 	}
@@ -166,8 +134,8 @@ func TestV1AccountKeyCSRIsSeenAndRefused(t *testing.T) {
 	if err := w.run(t, acct, acct, []string{"a.example.test"}, func(string) bool { return true }); err == nil {
 		t.Fatal("the CA should refuse a CSR signed with the account key")
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	if len(a.Issuances) != 1 {
 		t.Fatalf("issuances = %d", len(a.Issuances))
 	}
@@ -186,8 +154,8 @@ func TestV1RerunGetsTheRecycledPendingAuthorization(t *testing.T) {
 			t.Fatal("the self-check should fail")
 		}
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	if len(a.Authzs) != 1 {
 		t.Fatalf("authorizations = %d, want 1: the CA recycles the pending one", len(a.Authzs))
 	}
@@ -207,13 +175,13 @@ func TestV1NewCertWithoutAuthorizationsListsUncoveredNames(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	_, err := legacyclient.Run(ctx, legacyclient.Options{DirectoryURL: w.dir, HTTPClient: w.rec.Client(), AccountKey: acct, CSRKey: certKey,
+	_, err := legacyclient.Run(ctx, legacyclient.Options{DirectoryURL: w.Directory, HTTPClient: w.Client(), AccountKey: acct, CSRKey: certKey,
 		Names: []string{"a.example.test", "c.example.test"}, SkipAuthorization: true})
 	if err == nil {
 		t.Fatal("new-cert should be refused")
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	last := a.Issuances[len(a.Issuances)-1]
 	if len(last.Uncovered) != 1 || last.Uncovered[0] != "c.example.test" || last.Status != http.StatusForbidden {
 		t.Errorf("uncovered %v status %d, want [c.example.test] 403", last.Uncovered, last.Status)

@@ -12,27 +12,25 @@ import (
 
 	acmewire "github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/internal/pebbletest"
-	"github.com/acmeproxy/acmeproxy/internal/recordtest"
+	"github.com/acmeproxy/acmeproxy/internal/scenarios"
 )
 
 // v2World is in-process Pebble behind a recording proxy, and an ACME
 // client (golang.org/x/crypto/acme) that goes through the proxy.
 type v2World struct {
-	pebble *pebbletest.Server
-	rec    *recordtest.Recorder
+	*scenarios.World
 	client *acme.Client
 }
 
 func startV2(t *testing.T) *v2World {
 	t.Helper()
-	p := pebbletest.Start(t, pebbletest.Options{})
-	rec := recordtest.Start(t, recordtest.Options{Upstream: p.DirectoryURL, UpstreamRoots: p.Roots})
+	w := scenarios.StartV2(t, pebbletest.Options{}, "")
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &acme.Client{Key: key, DirectoryURL: p.DirectoryURL, HTTPClient: rec.Client(), UserAgent: "acmeproxy-test"}
-	return &v2World{pebble: p, rec: rec, client: c}
+	c := &acme.Client{Key: key, DirectoryURL: w.Directory, HTTPClient: w.Client(), UserAgent: "acmeproxy-test"}
+	return &v2World{World: w, client: c}
 }
 
 func ctxFor(t *testing.T) context.Context {
@@ -43,11 +41,11 @@ func ctxFor(t *testing.T) context.Context {
 
 func TestV2HappyPathLeavesNothingBehind(t *testing.T) {
 	w := startV2(t)
-	if _, _, err := w.pebble.Issue(ctxFor(t), w.client, "a.example.test", "b.example.test"); err != nil {
+	if _, _, err := w.Pebble.Issue(ctxFor(t), w.client, "a.example.test", "b.example.test"); err != nil {
 		t.Fatal(err)
 	}
-	w.rec.Stop()
-	l := ledgerOf(t, w.rec.Journal)
+	w.Recorder.Stop()
+	l := ledgerOf(t, w.Recorder.Journal)
 	a := l.Accounts()[0]
 	if a.Dialect != "v2" || a.URL == "" || !a.Registered || !a.TermsAgreed {
 		t.Errorf("account: %s url %q registered %v terms %v", a.Dialect, a.URL, a.Registered, a.TermsAgreed)
@@ -89,8 +87,8 @@ func TestV2ClientStoppingAfterOrderLeavesOrphans(t *testing.T) {
 	if _, err := w.client.GetAuthorization(ctx, order.AuthzURLs[0]); err != nil {
 		t.Fatal(err)
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	if got := len(a.Orphans()); got != 2 {
 		t.Errorf("orphans = %d, want 2 (one fetched, one only listed in the pending order)", got)
 	}
@@ -123,8 +121,8 @@ func TestV2FailedValidationIsNoOrphan(t *testing.T) {
 	if _, err := w.client.WaitAuthorization(ctx, z.URI); err == nil {
 		t.Fatal("validation should fail")
 	}
-	w.rec.Stop()
-	a := ledgerOf(t, w.rec.Journal).Accounts()[0]
+	w.Recorder.Stop()
+	a := ledgerOf(t, w.Recorder.Journal).Accounts()[0]
 	got := a.Authzs[0]
 	if got.Status != acmewire.StatusInvalid || got.Orphaned || got.Problem == nil {
 		t.Errorf("authz: %s orphaned %v problem %+v", got.Status, got.Orphaned, got.Problem)
