@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	update    = flag.Bool("update", false, "rewrite decoded.golden.json files that differ")
+	update    = flag.Bool("update", false, "rewrite the goldens that differ: decoded.golden.json, testdata/golden/*.decoded.golden.jsonl and COVERAGE.md")
 	construct = flag.Bool("construct", false, "regenerate the constructed recordings under testdata/exchanges/constructed-*")
 )
 

@@ -7,7 +7,12 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+require (
+	github.com/elazarl/goproxy v1.9.4 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+)
 
 // The CA under test lives in the root module of this repository.
 replace github.com/acmeproxy/acmeproxy => ../../..
