@@ -82,6 +82,9 @@ func TestV1SecondSelfCheckFailsLeavesOneOrphan(t *testing.T) {
 	if good == nil || bad == nil {
 		t.Fatalf("authorizations by name: %v", byName)
 	}
+	if len(good.UsedBy) != 0 {
+		t.Errorf("a.example.test was never used by a new-cert, yet UsedBy = %d", len(good.UsedBy))
+	}
 	if good.Status != acme.StatusValid || good.Orphaned || !good.Triggered() || !good.PolledAfterTrigger() {
 		t.Errorf("a.example.test: status %s orphaned %v triggered %v", good.Status, good.Orphaned, good.Triggered())
 	}
