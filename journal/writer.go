@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Sync says when a Writer makes appended records durable.
@@ -75,11 +75,13 @@ type Writer struct {
 	closed  bool
 	written atomic.Uint64 // records written to the file, in file order
 
-	smu     sync.Mutex // guards the fields below
-	cond    *sync.Cond // signalled when an fsync ends
-	syncing bool       // an fsync is in progress
-	synced  uint64     // records known to be on disk
-	err     error      // first write or sync error; sticky
+	smu     sync.Mutex    // guards the fields below
+	cond    *sync.Cond    // signalled when an fsync ends
+	syncing bool          // an fsync is in progress
+	synced  uint64        // records known to be on disk
+	syncs   uint64        // fsyncs run for records (leadSync calls)
+	syncDur time.Duration // time spent in them
+	err     error         // first write or sync error; sticky
 }
 
 // Create creates a new journal at path, writes h as its first line and makes
@@ -110,7 +112,7 @@ func Create(path string, h Header, mode Sync) (*Writer, error) {
 		os.Remove(path) // ours: O_EXCL created it
 		return nil, err
 	}
-	w := &Writer{f: f, path: path, mode: mode}
+	w := &Writer{f: dataSyncer{f}, path: path, mode: mode}
 	w.cond = sync.NewCond(&w.smu)
 	return w, nil
 }
@@ -147,6 +149,22 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// Syncs returns the number of fsyncs (fdatasyncs on Linux) run so far to
+// make records durable: with SyncBatch, Count()/Syncs() is the number of
+// records each one carried on average.
+func (w *Writer) Syncs() uint64 {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	return w.syncs
+}
+
+// SyncTime returns the time spent in the fsyncs Syncs counts.
+func (w *Writer) SyncTime() time.Duration {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	return w.syncDur
+}
+
 // Path returns the file the writer appends to.
 func (w *Writer) Path() string { return w.path }
 
@@ -156,9 +174,15 @@ func (w *Writer) Mode() Sync { return w.mode }
 // Count returns the number of exchanges appended so far.
 func (w *Writer) Count() uint64 { return w.written.Load() }
 
-// seqPrefix is how every encoded Exchange begins when its Seq is 0: Seq is
-// the first field of Exchange and is never omitted.
-var seqPrefix = []byte(`{"seq":0,`)
+// seqRoom is the space an encoding buffer keeps free before the encoded
+// record for `{"seq":N`, which is only known under the lock.
+const seqRoom = len(`{"seq":`) + 20
+
+// encBufs recycles encoding buffers; buffers grown past maxPooledBuf by a
+// large body are left to the garbage collector.
+var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledBuf = 64 << 10
 
 // Append assigns e the next sequence number, writes it as one line and,
 // unless the mode is SyncNone, returns only once the line is on disk. When
@@ -166,19 +190,20 @@ var seqPrefix = []byte(`{"seq":0,`)
 // SyncBatch or SyncAlways, of the machine). Append sets e.Seq and does not
 // retain e; the caller must not change e during the call.
 func (w *Writer) Append(e *Exchange) error {
-	// Encoding is the costly part; do it before taking the lock, with a
-	// zero Seq, and splice the real number in under the lock.
-	c := *e
-	c.Seq = 0
-	enc, err := json.Marshal(&c)
-	if err != nil {
-		return fmt.Errorf("journal: encoding exchange: %w", err)
+	// Encoding is the costly part; do it before taking the lock, leaving
+	// room in front for the sequence number, which is spliced in under
+	// the lock.
+	bp := encBufs.Get().(*[]byte)
+	buf := append((*bp)[:0], make([]byte, seqRoom)...)
+	if enc, ok := appendExchangeTail(buf, e); ok {
+		buf = enc
+	} else {
+		var err error
+		if buf, err = marshalTail(buf[:seqRoom], e); err != nil {
+			return fmt.Errorf("journal: encoding exchange: %w", err)
+		}
 	}
-	if !bytes.HasPrefix(enc, seqPrefix) {
-		return fmt.Errorf("journal: encoding exchange: unexpected prefix %.12q", enc)
-	}
-	rest := enc[len(seqPrefix)-1:] // from the comma on
-	line := make([]byte, 0, len(`{"seq":`)+20+len(rest)+1)
+	buf = append(buf, '\n')
 
 	w.mu.Lock()
 	if w.closed {
@@ -190,18 +215,25 @@ func (w *Writer) Append(e *Exchange) error {
 		return err
 	}
 	seq := w.seq + 1
-	line = append(line, `{"seq":`...)
-	line = strconv.AppendUint(line, seq, 10)
-	line = append(line, rest...)
-	line = append(line, '\n')
-	if _, err := w.f.Write(line); err != nil {
-		err = w.fail(fmt.Errorf("journal: writing %s: %w", w.path, err))
+	var num [20]byte
+	digits := strconv.AppendUint(num[:0], seq, 10)
+	start := seqRoom - len(`{"seq":`) - len(digits)
+	copy(buf[start:], `{"seq":`)
+	copy(buf[start+len(`{"seq":`):], digits)
+	_, werr := w.f.Write(buf[start:])
+	if cap(buf) <= maxPooledBuf { // the file does not retain it
+		*bp = buf[:0]
+		encBufs.Put(bp)
+	}
+	if werr != nil {
+		err := w.fail(fmt.Errorf("journal: writing %s: %w", w.path, werr))
 		w.mu.Unlock()
 		return err
 	}
 	w.seq = seq
 	e.Seq = seq
 	mine := w.written.Add(1)
+	var err error
 	if w.mode == SyncAlways {
 		err = w.waitDurable(mine) // nothing else can be written meanwhile
 	}
@@ -258,10 +290,14 @@ func (w *Writer) waitDurable(n uint64) error {
 // called, and returns, with smu held.
 func (w *Writer) leadSync() {
 	w.syncing = true
+	w.syncs++
 	target := w.written.Load() // every counted record has been written
 	w.smu.Unlock()
+	t0 := time.Now()
 	err := w.f.Sync()
+	d := time.Since(t0)
 	w.smu.Lock()
+	w.syncDur += d
 	w.syncing = false
 	if err != nil {
 		if w.err == nil {

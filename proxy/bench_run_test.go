@@ -77,6 +77,11 @@ func measure(b *testing.B, t benchTarget, base *benchTarget, target string, conc
 		dc = warmClient(b, *base, target, conc, keepAlive)
 	}
 	b.ResetTimer()
+	var appends0, syncs0 uint64
+	var syncTime0 time.Duration
+	if t.journal != nil {
+		appends0, syncs0, syncTime0 = t.journal.Count(), t.journal.Syncs(), t.journal.SyncTime()
+	}
 	var own, direct cost
 	for i := range benchSlices {
 		k := b.N / benchSlices
@@ -93,6 +98,16 @@ func measure(b *testing.B, t benchTarget, base *benchTarget, target string, conc
 	b.ReportMetric(float64(own.wall.Nanoseconds())/n, "ns/op")
 	if own.cpu > 0 {
 		b.ReportMetric(float64(own.cpu.Nanoseconds())/n, "cpu-ns/op")
+	}
+	if t.journal != nil && t.journal.Mode() == journal.SyncBatch {
+		if syncs := t.journal.Syncs() - syncs0; syncs > 0 {
+			b.ReportMetric(float64(t.journal.Count()-appends0)/float64(syncs), "appends/fsync")
+			busy := t.journal.SyncTime() - syncTime0
+			b.ReportMetric(float64(busy.Microseconds())/float64(syncs), "µs/fsync")
+			// The share of the proxied slices' wall time during which an
+			// fsync was running: near 1, the disk sets the pace.
+			b.ReportMetric(busy.Seconds()/own.wall.Seconds(), "fsync-busy")
+		}
 	}
 	if dc != nil {
 		b.ReportMetric(direct.wall.Seconds()/own.wall.Seconds(), "x-direct")

@@ -76,6 +76,8 @@ type benchTarget struct {
 	proxy string
 	roots *x509.CertPool
 	pid   int // a proxy running as another process, whose CPU time counts too
+	// journal is acmeproxy's journal, for counting records per fsync.
+	journal *journal.Writer
 }
 
 // startAcmeproxy runs this package's proxy with a journal in mode.
@@ -97,7 +99,7 @@ func startAcmeproxy(b *testing.B, up *benchUpstream, mode journal.Sync) benchTar
 		_ = p.Shutdown(b.Context())
 		_ = w.Close()
 	})
-	return benchTarget{proxy: addr, roots: ca.Pool()}
+	return benchTarget{proxy: addr, roots: ca.Pool(), journal: w}
 }
 
 // startBareGoproxy runs goproxy with its default configuration, except

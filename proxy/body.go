@@ -125,12 +125,18 @@ func (e errorString) Error() string { return string(e) }
 // body, which it does once the response is written to the client.
 type flightBody struct {
 	io.ReadCloser
-	once sync.Once
-	end  func()
+	once    sync.Once
+	written func() // when set, called first on Close: the response is written
+	end     func()
 }
 
 func (b *flightBody) Close() error {
 	err := b.ReadCloser.Close()
-	b.once.Do(b.end)
+	b.once.Do(func() {
+		if b.written != nil {
+			b.written()
+		}
+		b.end()
+	})
 	return err
 }

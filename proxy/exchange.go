@@ -18,13 +18,15 @@ import (
 type exchange struct {
 	p      *Proxy
 	rec    journal.Exchange
-	reqTap *bodyTap // set when the request body is larger than the cap
+	reqTap *bodyTap     // set when the request body is larger than the cap
+	client *trackedConn // the intercepted client connection; nil for plain HTTP
 }
 
 // tunnel is the read-only metadata goproxy copies from an intercepted
 // CONNECT into each request made inside it.
 type tunnel struct {
 	conn   uint64
+	client *trackedConn // nil when the listener is not ours
 	target string
 }
 
@@ -36,6 +38,7 @@ func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Reque
 	x.rec.Mode, x.rec.Conn = ModeHTTP, connID(req.Context())
 	if t, ok := ctx.UserData.(*tunnel); ok {
 		x.rec.Mode, x.rec.Conn = ModeMITM, t.conn
+		x.client = t.client
 	}
 	x.rec.Request = journal.Request{
 		Method:  req.Method,
@@ -96,9 +99,20 @@ func (x *exchange) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Resp
 			"acmeproxy is shutting down; the request was not forwarded"), nil
 	}
 	resp := x.forward(req)
-	resp.Body = &flightBody{ReadCloser: resp.Body, end: p.flight.end}
+	fb := &flightBody{ReadCloser: resp.Body, end: p.flight.end}
+	if c := x.client; c != nil && resp.StatusCode >= 200 && resp.ContentLength >= 0 && resp.ContentLength <= maxCorked {
+		// goproxy writes the head and the body of this response next, and
+		// closes the body once both are written.
+		c.cork()
+		fb.written = c.uncork
+	}
+	resp.Body = fb
 	return resp, nil
 }
+
+// maxCorked is the largest response body whose TLS records are sent
+// together with the head's (see trackedConn.cork).
+const maxCorked = 16 << 10
 
 // forward sends req upstream and returns what the client should receive.
 func (x *exchange) forward(req *http.Request) *http.Response {

@@ -65,7 +65,7 @@ func New(cfg Config) (*Proxy, error) {
 		ConnState:         onConnState(p.cfg.ClientIdleTimeout),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if tc, ok := c.(*trackedConn); ok {
-				return context.WithValue(ctx, connIDKey{}, tc.id)
+				return context.WithValue(ctx, connKey{}, tc)
 			}
 			return ctx
 		},
@@ -96,7 +96,7 @@ func (p *Proxy) onConnect(target string, ctx *goproxy.ProxyCtx) (*goproxy.Connec
 		return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, target
 	}
 	p.stats.intercepted.Add(1)
-	ctx.UserData = &tunnel{conn: connID(ctx.Req.Context()), target: target}
+	ctx.UserData = &tunnel{conn: connID(ctx.Req.Context()), client: clientConn(ctx.Req.Context()), target: target}
 	return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: p.mitmTLS}, target
 }
 

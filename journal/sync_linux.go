@@ -1,0 +1,38 @@
+package journal
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// dataSyncer makes appended records durable with fdatasync(2) rather than
+// fsync(2). For an append that is enough: fdatasync writes the data and
+// every piece of metadata needed to read it back, the file size included;
+// it skips only the timestamps. The directory entry was made durable by
+// Create (with fsync on the file and on its directory), so a record that
+// an fdatasync covered survives a crash of the machine. On this project's
+// ext4 disk it is 5–10% faster than fsync (BenchmarkFsync).
+type dataSyncer struct{ *os.File }
+
+func (f dataSyncer) Sync() error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			serr = syscall.Fdatasync(int(fd))
+			if !errors.Is(serr, syscall.EINTR) {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
+}
