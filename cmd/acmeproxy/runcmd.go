@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +28,7 @@ type runOptions struct {
 	upstream, upstreamCA string
 	insecure             bool
 	listen, journalPath  string
-	intercept            []string
+	intercept, resolve   []string
 	syncMode, caDir      string
 	bodyCap              int64
 	verbose              bool
@@ -41,7 +43,14 @@ func newRunCmd(e *env) *cobra.Command {
 the CA's hosts, records every exchange into a JSON Lines journal and passes
 everything through unchanged. Connections to other hosts are tunnelled
 untouched. SIGINT or SIGTERM stops it: exchanges in flight finish, the
-journal is flushed and closed, and a summary is printed.`,
+journal is flushed and closed, and a summary is printed.
+
+--resolve HOST[:PORT]=ADDR:PORT (repeatable, like curl's) makes the proxy
+dial ADDR:PORT for HOST (on PORT only, or on every port) instead of looking
+the name up, for staging setups whose names do not resolve from the proxy's
+machine: a test CA known by a name only the client's network has, or the
+challenge hosts a client checks through the proxy before triggering. TLS to
+the CA still verifies the certificate for HOST.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runProxy(e, &o) },
 	}
@@ -52,6 +61,7 @@ journal is flushed and closed, and a summary is printed.`,
 	f.StringVar(&o.listen, "listen", defaultListen, "address to listen on (port 0 picks a free port)")
 	f.StringVar(&o.journalPath, "journal", "", "journal file to create (default acmeproxy-<UTC time>.jsonl); never overwritten")
 	f.StringArrayVar(&o.intercept, "intercept", nil, "also intercept HOST or HOST:PORT (repeatable)")
+	f.StringArrayVar(&o.resolve, "resolve", nil, "dial HOST[:PORT] at ADDR:PORT instead of resolving it, like curl --resolve (repeatable); for staging CAs and challenge hosts whose names do not resolve from this machine")
 	f.StringVar(&o.syncMode, "sync", "batch", "journal durability: batch (group commit before each response), always (fsync each record) or none")
 	f.StringVar(&o.caDir, "ca-dir", "", "directory of the interception CA (default: the user's config directory + /acmeproxy)")
 	f.Int64Var(&o.bodyCap, "body-cap", journal.DefaultBodyCap, "body bytes recorded per message; larger bodies are forwarded whole and recorded truncated")
@@ -156,7 +166,86 @@ func configFromFlags(o *runOptions, cfg *proxy.Config) error {
 	if cfg.UpstreamRoots, err = upstreamRoots(o.upstreamCA); err != nil {
 		return err
 	}
+	if len(o.resolve) > 0 {
+		r, err := parseResolve(o.resolve)
+		if err != nil {
+			return err
+		}
+		cfg.DialContext = r.dialer(proxy.DefaultDialTimeout)
+	}
 	return nil
+}
+
+// resolveMap is what --resolve maps: "host:port" for one port, "host" for
+// every port of the host, to the address to dial instead. Host names are
+// lower case; an IPv6 literal is bracketed in "[::1]:443" keys and bare in
+// host-only ones.
+type resolveMap map[string]string
+
+// parseResolve reads --resolve values, HOST[:PORT]=ADDR:PORT each.
+func parseResolve(specs []string) (resolveMap, error) {
+	m := resolveMap{}
+	for _, spec := range specs {
+		from, to, ok := strings.Cut(spec, "=")
+		bad := func(why string) error {
+			return usageErrorf("--resolve %q: %s (want HOST[:PORT]=ADDR:PORT)", spec, why)
+		}
+		if !ok || from == "" || to == "" {
+			return nil, bad("no HOST=ADDR:PORT")
+		}
+		addr, port, err := net.SplitHostPort(to)
+		if err != nil || addr == "" || !validPort(port) {
+			return nil, bad("the target is not ADDR:PORT")
+		}
+		key := strings.ToLower(from)
+		if h, p, err := net.SplitHostPort(from); err == nil {
+			if h == "" || !validPort(p) {
+				return nil, bad("bad HOST:PORT")
+			}
+			key = net.JoinHostPort(strings.ToLower(h), p)
+		} else {
+			key = strings.TrimSuffix(strings.TrimPrefix(key, "["), "]")
+			if strings.ContainsAny(key, "/[]") || (strings.Contains(key, ":") && net.ParseIP(key) == nil) {
+				return nil, bad("bad HOST")
+			}
+		}
+		if prev, dup := m[key]; dup && prev != to {
+			return nil, bad("HOST given twice with different targets")
+		}
+		m[key] = to
+	}
+	return m, nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
+}
+
+// target is the address to dial for addr ("host:port"): the mapping of
+// host:port, else of host, else addr itself.
+func (m resolveMap) target(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	host = strings.ToLower(host)
+	if to, ok := m[net.JoinHostPort(host, port)]; ok {
+		return to
+	}
+	if to, ok := m[host]; ok {
+		return to
+	}
+	return addr
+}
+
+// dialer returns a DialContext that dials through the map. TLS still
+// verifies the original name: only the TCP destination changes.
+func (m resolveMap) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, m.target(addr))
+	}
 }
 
 // upstreamRoots returns the system roots plus the certificates in file.
