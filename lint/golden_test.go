@@ -54,10 +54,21 @@ func TestReportGoldens(t *testing.T) {
 				if err := f.Write(&buf, rep, reports.Options{BaseDir: ".."}); err != nil {
 					t.Fatalf("%s: %v", f.Name, err)
 				}
-				compareGolden(t, filepath.Join("testdata", "golden", name+f.Ext), buf.Bytes())
+				compareGolden(t, filepath.Join("testdata", "golden", name+f.Ext), normaliseRoot(t, buf.Bytes()))
 			}
 		})
 	}
+}
+
+// normaliseRoot replaces the checkout's absolute location (SARIF names it
+// as %SRCROOT%) with file:///REPO/, so the goldens hold in any clone.
+func normaliseRoot(t *testing.T, b []byte) []byte {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("file://"+filepath.ToSlash(root)+"/"), []byte("file:///REPO/"))
 }
 
 func compareGolden(t *testing.T, path string, got []byte) {
