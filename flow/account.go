@@ -57,6 +57,16 @@ type Account struct {
 
 	sessions map[string]bool // recordings the account appears in
 
+	// For eviction (evict.go): every key thumbprint the ledger maps to
+	// it, the urlLast entries that are about it, and its place in the
+	// ledger's least-recently-touched list.
+	thumbprints []string
+	urlKeys     []urlKey
+	lastTouch   uint64
+	prev, next  *Account
+	listed      bool
+	evicted     bool
+
 	history
 }
 

@@ -15,6 +15,15 @@
 // against the authorizations that were valid and unexpired at that moment,
 // and the result is kept on the Issuance.
 //
+// Memory: a ledger keeps what it has seen until told otherwise. A caller
+// streaming a long recording closes (Close) and evicts (Evict) the
+// accounts Idle names, after judging them, so that the ledger holds the
+// open state only; it notes any later traffic about an evicted account
+// (Revivals), which the caller answers by running again with KeepAlive
+// (see evict.go and lint.Run). What stays for the whole recording is
+// small: a 64-bit hash per nonce sent and per identity of an evicted
+// account, and the sessions.
+//
 // Package flow does not judge. Package rules evaluates YAML rules over the
 // objects it exposes (Account, Authz, Order, Issuance, Certificate,
 // Exchange, Session), whose exported fields and methods are the rule

@@ -24,31 +24,94 @@ type Source struct {
 // one client (several proxies, several runs) thereby make one ledger. It
 // stops at the first error a source or visit returns; a source's error is
 // returned as it is (a *journal.LineError names file and line).
+//
+// Decoding, which costs most, runs on a goroutine of its own, a few dozen
+// exchanges ahead of the ledger, so that it overlaps observing and visit.
+// The decoder still sees the exchanges one at a time in the merged order,
+// and l and visit are used only on the calling goroutine; d is not used
+// after Feed returns.
 func Feed(l *Ledger, d *decode.Decoder, sources []Source, visit func(*Exchange) error) error {
+	chunks := make(chan []decoded, feedDepth)
+	done := make(chan struct{})
+	go decodeAhead(d, sources, chunks, done)
+	defer func() {
+		close(done)
+		for range chunks { // let decodeAhead finish with d
+		}
+	}()
+	for chunk := range chunks {
+		for _, dm := range chunk {
+			if dm.err != nil {
+				return dm.err
+			}
+			x := l.Observe(sources[dm.src].Name, dm.m)
+			if up := sources[dm.src].Upstream; up != "" && x.Session.Upstream == "" {
+				x.Session.Upstream = up
+			}
+			if visit != nil {
+				if err := visit(x); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// feedChunk is how many decoded exchanges decodeAhead hands over at once;
+// feedDepth how many chunks it may be ahead.
+const (
+	feedChunk = 64
+	feedDepth = 8
+)
+
+// decoded is a decoded exchange and its source, or the error that ended
+// the sources.
+type decoded struct {
+	m   *decode.Message
+	src int
+	err error
+}
+
+// decodeAhead merges the sources in time order and decodes their
+// exchanges, in chunks, until the sources end, one fails, or done is
+// closed. It closes chunks when it returns.
+func decodeAhead(d *decode.Decoder, sources []Source, chunks chan<- []decoded, done <-chan struct{}) {
+	defer close(chunks)
+	chunk := make([]decoded, 0, feedChunk)
+	send := func() bool {
+		select {
+		case chunks <- chunk:
+			chunk = make([]decoded, 0, feedChunk)
+			return true
+		case <-done:
+			return false
+		}
+	}
 	h := &heads{}
 	for i, s := range sources {
 		if err := h.pull(i, s); err != nil {
-			return err
+			chunk = append(chunk, decoded{err: err})
+			send()
+			return
 		}
 	}
 	for h.Len() > 0 {
 		top := (*h)[0]
-		m := d.Decode(top.e)
-		x := l.Observe(sources[top.src].Name, m)
-		if up := sources[top.src].Upstream; up != "" && x.Session.Upstream == "" {
-			x.Session.Upstream = up
-		}
-		if visit != nil {
-			if err := visit(x); err != nil {
-				return err
-			}
-		}
+		chunk = append(chunk, decoded{m: d.Decode(top.e), src: top.src})
 		heap.Pop(h)
 		if err := h.pull(top.src, sources[top.src]); err != nil {
-			return err
+			chunk = append(chunk, decoded{err: err})
+			send()
+			return
+		}
+		if len(chunk) == feedChunk && !send() {
+			return
 		}
 	}
-	return nil
+	if len(chunk) > 0 {
+		send()
+	}
 }
 
 type head struct {

@@ -59,7 +59,7 @@ func (l *Ledger) onKeyChange(x *Exchange) {
 	if x.Response.OK() && x.Payload != nil && x.Payload.KeyChange != nil {
 		if k := x.Payload.KeyChange.NewKey; k != nil && k.Thumbprint != "" {
 			a.Key = k
-			l.accounts[k.Thumbprint] = a
+			l.mapKey(k.Thumbprint, a)
 		}
 	}
 }
@@ -75,11 +75,13 @@ func (l *Ledger) onOrderCreate(x *Exchange) {
 	}
 	o := l.orders[r.Location]
 	if o == nil {
+		l.missed(idURL, r.Location)
 		o = &Order{URL: r.Location, Account: a, FirstSeen: x.Start}
 		l.orders[o.URL] = o
 		a.Orders = append(a.Orders, o)
 		o.add(EventCreated, r.Order.Status, x.Ref, nil)
 	} else {
+		l.touch(o.Account)
 		o.HandedBack++
 		o.add(EventHandedBack, r.Order.Status, x.Ref, nil)
 	}
@@ -121,6 +123,7 @@ func (l *Ledger) applyOrder(o *Order, body *acme.Order, ref Ref, fromCreate bool
 	}
 	for _, u := range body.Authorizations {
 		z := l.authzs[u]
+		l.touch(z.owner())
 		switch {
 		case z == nil:
 			z = l.authzAt(u, o.Account, ref.Time)
@@ -162,6 +165,7 @@ func (l *Ledger) onAuthzCreate(x *Exchange) {
 		return
 	}
 	z, existed := l.authzs[r.Location], l.authzs[r.Location] != nil
+	l.touch(z.owner())
 	if !existed {
 		z = l.authzAt(r.Location, a, x.Start)
 		z.add(EventCreated, statusOf(r), x.Ref, nil)
@@ -221,6 +225,7 @@ func (l *Ledger) applyChallenge(z *Authz, body *acme.Challenge, ref Ref) *Challe
 	u := body.Location()
 	c := l.challenges[u]
 	if c == nil {
+		l.missed(idURL, u)
 		c = &Challenge{URL: u, Authz: z}
 		if u != "" {
 			l.challenges[u] = c
@@ -255,6 +260,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 	r := x.Response
 	c := l.challenges[x.URL]
 	if c == nil {
+		l.missed(idURL, x.URL)
 		up := r.Link("up")
 		if up == "" {
 			return // a challenge the recording never introduced
@@ -265,6 +271,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 		z.Challenges = append(z.Challenges, c)
 	}
 	z := c.Authz
+	l.touch(z.owner())
 	switch {
 	case x.Operation == decode.OpChallengeTrigger && r.OK():
 		c.add(EventTriggered, statusOf(r), x.Ref, nil)
@@ -304,6 +311,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 func (l *Ledger) authzAt(url string, a *Account, t time.Time) *Authz {
 	z := l.authzs[url]
 	if z == nil {
+		l.missed(idURL, url)
 		z = &Authz{URL: url, FirstSeen: t}
 		l.authzs[url] = z
 	}
@@ -311,7 +319,16 @@ func (l *Ledger) authzAt(url string, a *Account, t time.Time) *Authz {
 		z.Account = a
 		a.Authzs = append(a.Authzs, z)
 	}
+	l.touch(z.Account)
 	return z
+}
+
+// owner returns the authorization's account; nil for a nil Authz.
+func (z *Authz) owner() *Account {
+	if z == nil {
+		return nil
+	}
+	return z.Account
 }
 
 func statusOf(r *decode.Response) acme.Status { return r.ResourceStatus() }

@@ -11,12 +11,14 @@ import (
 func (l *Ledger) orderAt(url string, a *Account, t time.Time) *Order {
 	o := l.orders[url]
 	if o == nil {
+		l.missed(idURL, url)
 		o = &Order{URL: url, Account: a, FirstSeen: t}
 		l.orders[url] = o
 		if a != nil {
 			a.Orders = append(a.Orders, o)
 		}
 	}
+	l.touch(o.Account)
 	return o
 }
 
@@ -24,12 +26,14 @@ func (l *Ledger) orderAt(url string, a *Account, t time.Time) *Order {
 func (l *Ledger) certAt(url string, a *Account) *Certificate {
 	c := l.certs[url]
 	if c == nil {
+		l.missed(idURL, url)
 		c = &Certificate{URL: url, Account: a}
 		l.certs[url] = c
 		if a != nil {
 			a.Certificates = append(a.Certificates, c)
 		}
 	}
+	l.touch(c.Account)
 	return c
 }
 
@@ -56,10 +60,12 @@ func (l *Ledger) newIssuance(x *Exchange) *Issuance {
 func (l *Ledger) onFinalize(x *Exchange) {
 	o := l.finalizeURLs[x.URL]
 	if o == nil {
+		l.missed(idURL, x.URL)
 		o = l.orderAt("finalize:"+x.URL, x.Account, x.Start)
 		o.FinalizeURL = x.URL
 		l.finalizeURLs[x.URL] = o
 	}
+	l.touch(o.Account)
 	is := l.newIssuance(x)
 	is.Order = o
 	o.Issuances = append(o.Issuances, is)
@@ -115,7 +121,7 @@ func (l *Ledger) onCertIssue(x *Exchange) {
 	}
 	c := l.certAt(u, a)
 	c.Leaf, c.Downloaded, c.ChainLength = r.Certificates[0], true, len(r.Certificates)
-	c.IssuerURL = r.Link("up")
+	l.fileIssuer(c, r.Link("up"))
 	c.add(EventIssued, "", x.Ref, nil)
 	is.Certificate = c
 }
@@ -151,6 +157,7 @@ func (l *Ledger) onCertDownload(x *Exchange) {
 	if c == nil {
 		c = l.certAt(x.URL, x.Account)
 	}
+	l.touch(c.Account)
 	c.add(EventDownloaded, "", x.Ref, nil)
 	if r == nil || !r.OK() || len(r.Certificates) == 0 {
 		return
@@ -158,7 +165,7 @@ func (l *Ledger) onCertDownload(x *Exchange) {
 	c.Downloaded = true
 	c.Leaf, c.ChainLength = r.Certificates[0], len(r.Certificates)
 	if up := r.Link("up"); up != "" {
-		c.IssuerURL = up
+		l.fileIssuer(c, up)
 	}
 }
 
@@ -166,9 +173,10 @@ func (l *Ledger) onIssuerDownload(x *Exchange) {
 	if !x.Response.OK() {
 		return
 	}
-	for _, c := range l.certs {
-		if c.IssuerURL == x.URL {
+	for _, c := range l.byIssuer[x.URL] {
+		if !c.IssuerFetched {
 			c.IssuerFetched = true
+			l.touch(c.Account) // it may be evicted now (Idle)
 		}
 	}
 }
@@ -180,10 +188,14 @@ func (l *Ledger) onSelfCheck(x *Exchange) {
 		return
 	}
 	c := l.tokens[x.SelfCheck.Token]
+	if c == nil {
+		l.missed(idToken, x.SelfCheck.Token)
+	}
 	if c == nil || c.Authz == nil {
 		return
 	}
 	z := c.Authz
+	l.touch(z.Account)
 	sc := SelfCheck{Ref: x.Ref, Error: x.Error}
 	if r := x.Response; r != nil {
 		sc.Status = r.Status

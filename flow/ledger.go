@@ -25,9 +25,12 @@ type Ledger struct {
 
 	accountList []*Account
 	sessionList []*Session
-	nonces      map[string]bool
+	nonces      hashSet // hashes of every JWS nonce sent
 	last        map[*Account]*lastRequest
 	urlLast     map[urlKey]*lastRequest
+	byIssuer    map[string][]*Certificate // certificates by IssuerURL
+
+	eviction
 }
 
 // lastRequest is what the ledger keeps of a request to judge the next one.
@@ -57,14 +60,18 @@ func New() *Ledger {
 		finalizeURLs: map[string]*Order{},
 		certs:        map[string]*Certificate{},
 		sessions:     map[string]*Session{},
-		nonces:       map[string]bool{},
 		last:         map[*Account]*lastRequest{},
 		urlLast:      map[urlKey]*lastRequest{},
+		byIssuer:     map[string][]*Certificate{},
 	}
 }
 
-// Accounts returns every account in the order it was first seen.
-func (l *Ledger) Accounts() []*Account { return l.accountList }
+// Accounts returns every account in the order it was first seen, except
+// those evicted (see Evict).
+func (l *Ledger) Accounts() []*Account {
+	l.compact()
+	return l.accountList
+}
 
 // Sessions returns every recording in the order it was first seen.
 func (l *Ledger) Sessions() []*Session { return l.sessionList }
@@ -78,6 +85,8 @@ func (l *Ledger) Order(url string) *Order { return l.orders[url] }
 // Observe folds m, read from the recording called source, into the ledger
 // and returns it as an exchange subject. Messages must come in time order.
 func (l *Ledger) Observe(source string, m *decode.Message) *Exchange {
+	l.clock++
+	l.touched = l.touched[:0]
 	ref := refOf(source, m)
 	s := l.session(source, m)
 	a := l.account(m, ref)
@@ -93,6 +102,7 @@ func (l *Ledger) Observe(source string, m *decode.Message) *Exchange {
 			l.noteProblem(x, p)
 		}
 	}
+	l.ownSessionKey(x)
 	return x
 }
 
@@ -136,10 +146,14 @@ func (l *Ledger) session(source string, m *decode.Message) *Session {
 func (l *Ledger) account(m *decode.Message, ref Ref) *Account {
 	var a *Account
 	if m.Account != nil && m.Account.Thumbprint != "" {
-		a = l.accounts[m.Account.Thumbprint]
+		if a = l.accounts[m.Account.Thumbprint]; a == nil {
+			l.missed(idKey, m.Account.Thumbprint)
+		}
 	}
 	if a == nil && m.AccountURL != "" {
-		a = l.accountByURL[m.AccountURL]
+		if a = l.accountByURL[m.AccountURL]; a == nil {
+			l.missed(idURL, m.AccountURL)
+		}
 	}
 	if a == nil && m.Account == nil {
 		return nil
@@ -149,7 +163,7 @@ func (l *Ledger) account(m *decode.Message, ref Ref) *Account {
 			return nil // signed by the certificate's key, not an account
 		}
 		a = &Account{Thumbprint: m.Account.Thumbprint, Key: m.Account, Dialect: m.Dialect, FirstSeen: m.Start}
-		l.accounts[a.Thumbprint] = a
+		l.mapKey(a.Thumbprint, a)
 		l.accountList = append(l.accountList, a)
 		if s := l.sessions[ref.Source]; s != nil {
 			s.Accounts++
@@ -163,6 +177,7 @@ func (l *Ledger) account(m *decode.Message, ref Ref) *Account {
 		a.Dialect = m.Dialect
 	}
 	a.LastSeen = m.Start
+	l.touch(a)
 	if a.sessions == nil {
 		a.sessions = map[string]bool{}
 	}
@@ -194,9 +209,13 @@ func (l *Ledger) context(x *Exchange) {
 		}
 	}
 	if m.JWS != nil && m.JWS.Protected.Nonce != "" {
-		n := m.JWS.Protected.Nonce
-		x.ReusedNonce = l.nonces[n]
-		l.nonces[n] = true
+		// A 64-bit hash stands for the nonce: a million nonces take 8 MB
+		// rather than 60, and a false "reused" needs a collision (odds of
+		// about 3·10^-8 among a million nonces).
+		n := idHash(idNonce, m.JWS.Protected.Nonce)
+		if x.ReusedNonce = l.nonces.has(n); !x.ReusedNonce {
+			l.nonces.add(n)
+		}
 	}
 	cur := &lastRequest{method: m.Method, url: m.URL, at: m.Start}
 	if r := m.Response; r != nil {
@@ -207,6 +226,11 @@ func (l *Ledger) context(x *Exchange) {
 			cur.problem = r.Problem // a v1 new-reg 409 only says the key is known
 		}
 		cur.nonce = r.ReplayNonce
+	}
+	_, seen := l.urlLast[k]
+	l.newURLKey = !seen
+	if !seen && x.Account != nil {
+		x.Account.urlKeys = append(x.Account.urlKeys, k)
 	}
 	l.urlLast[k] = cur
 	if x.Account != nil {
@@ -247,17 +271,26 @@ func (l *Ledger) dispatch(x *Exchange) {
 
 // Finish closes the ledger at end (normally the last exchange's end): it
 // judges which pending authorizations were orphaned or expired unused.
-// Call it once, after the last Observe.
+// Call it once, after the last Observe. Accounts already closed by Close
+// and evicted are not judged again.
 func (l *Ledger) Finish(end time.Time) {
-	for _, a := range l.accountList {
-		for _, z := range a.Authzs {
-			z.End = end
-			l.judgeAuthz(z, end)
-		}
-		for _, o := range a.Orders {
-			o.End = end
-			inferIdentifiers(o)
-		}
+	for _, a := range l.Accounts() {
+		l.Close(a, end)
+	}
+}
+
+// Close judges a's objects as Finish does, as of end: which pending
+// authorizations were orphaned or expired unused, and the identifiers of
+// its orders' authorizations that no response named. Call it once per
+// account, with the end Finish will be given, before evicting a.
+func (l *Ledger) Close(a *Account, end time.Time) {
+	for _, z := range a.Authzs {
+		z.End = end
+		l.judgeAuthz(z, end)
+	}
+	for _, o := range a.Orders {
+		o.End = end
+		inferIdentifiers(o)
 	}
 }
 

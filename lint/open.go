@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/acmeproxy/acmeproxy/flow"
 	"github.com/acmeproxy/acmeproxy/journal"
@@ -33,6 +34,7 @@ type Recording struct {
 	torn   func() *journal.LineError
 	nextFn func() (*journal.Exchange, error)
 	f      *os.File
+	ahead  *prefetcher
 }
 
 // Open opens the recording at path, telling a journal from a HAR file by
@@ -78,18 +80,19 @@ func isJournal(first []byte) bool {
 	return json.Unmarshal(line, &h) == nil && h.Format == journal.Format
 }
 
-// next reads the recording's next exchange.
-func (r *Recording) next() (*journal.Exchange, error) { return r.nextFn() }
-
-// Source returns the recording as a flow source.
+// Source returns the recording as a flow source. Its exchanges are read
+// and parsed ahead on another goroutine, so that reading overlaps
+// decoding; call Source once.
 func (r *Recording) Source() flow.Source {
-	return flow.Source{Name: r.Path, Upstream: r.Header.Upstream, Next: r.nextFn}
+	r.ahead = newPrefetcher(r.nextFn)
+	return flow.Source{Name: r.Path, Upstream: r.Header.Upstream, Next: r.ahead.next}
 }
 
 // Read returns the number of bytes read so far.
-func (r *Recording) Read() int64 { return r.read.n }
+func (r *Recording) Read() int64 { return r.read.n.Load() }
 
-// Torn returns the torn last line of a journal, or nil.
+// Torn returns the torn last line of a journal, or nil. Call it once the
+// recording has been read to its end.
 func (r *Recording) Torn() *journal.LineError {
 	if r.torn == nil {
 		return nil
@@ -97,16 +100,97 @@ func (r *Recording) Torn() *journal.LineError {
 	return r.torn()
 }
 
-// Close closes the file.
-func (r *Recording) Close() error { return r.f.Close() }
+// Close stops reading ahead and closes the file.
+func (r *Recording) Close() error {
+	if r.ahead != nil {
+		r.ahead.stop()
+	}
+	return r.f.Close()
+}
 
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
+}
+
+// prefetchChunk is how many exchanges the reading goroutine hands over at
+// once; prefetchDepth how many chunks it may be ahead.
+const (
+	prefetchChunk = 64
+	prefetchDepth = 4
+)
+
+// prefetcher reads a recording's exchanges on its own goroutine.
+type prefetcher struct {
+	chunks chan prefetched
+	done   chan struct{}
+	exited chan struct{}
+	cur    prefetched
+	pos    int
+}
+
+// prefetched is a chunk of exchanges, and the error that ended the
+// recording (io.EOF at its end) after them.
+type prefetched struct {
+	xs  []*journal.Exchange
+	err error
+}
+
+func newPrefetcher(next func() (*journal.Exchange, error)) *prefetcher {
+	p := &prefetcher{chunks: make(chan prefetched, prefetchDepth), done: make(chan struct{}), exited: make(chan struct{})}
+	go p.run(next)
+	return p
+}
+
+func (p *prefetcher) run(next func() (*journal.Exchange, error)) {
+	defer close(p.exited)
+	for {
+		c := prefetched{xs: make([]*journal.Exchange, 0, prefetchChunk)}
+		for len(c.xs) < prefetchChunk && c.err == nil {
+			e, err := next()
+			if err != nil {
+				c.err = err
+				break
+			}
+			c.xs = append(c.xs, e)
+		}
+		select {
+		case p.chunks <- c:
+		case <-p.done:
+			return
+		}
+		if c.err != nil {
+			return
+		}
+	}
+}
+
+// next returns the recording's next exchange, or the error that ended it.
+func (p *prefetcher) next() (*journal.Exchange, error) {
+	for p.pos == len(p.cur.xs) {
+		if p.cur.err != nil {
+			return nil, p.cur.err
+		}
+		p.cur, p.pos = <-p.chunks, 0
+	}
+	e := p.cur.xs[p.pos]
+	p.cur.xs[p.pos] = nil
+	p.pos++
+	return e, nil
+}
+
+// stop ends the reading goroutine and waits for it.
+func (p *prefetcher) stop() {
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+	<-p.exited
 }

@@ -1,12 +1,14 @@
 package lint
 
 import (
-	"errors"
-	"io"
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/flow"
+	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/reports"
 	"github.com/acmeproxy/acmeproxy/rules"
 )
@@ -25,7 +27,16 @@ type ReportOptions struct {
 // Report builds the versioned report of res: inputs, the enabled rules
 // (with why any did not apply), the flow snapshot the HTML timeline draws,
 // the findings with resolved evidence, and every exchange a finding or a
-// lane cites, read again from the recordings.
+// lane cites, read again from the recordings (decoded facts were kept by
+// the run, so nothing is decoded again).
+//
+// The report is bounded. It carries at most Options.MaxReportExchanges
+// exchanges in full, the findings' evidence first; every other exchange a
+// finding cites is carried in short, without headers and bodies. The flow
+// timeline keeps accounts, those with findings first, while their lanes
+// cite at most Options.MaxReportExchanges exchanges; Report.Subjects
+// holds at most Options.MaxReportSubjects. What is left out is said in
+// the first input's warnings.
 func (res *Result) Report(o ReportOptions) (*reports.Report, error) {
 	r := &reports.Report{Tool: o.Tool, Generated: o.Generated, FailOn: o.FailOn}
 	sessions := map[string]*flow.Session{}
@@ -45,16 +56,27 @@ func (res *Result) Report(o ReportOptions) (*reports.Report, error) {
 		}
 		r.Inputs = append(r.Inputs, in)
 	}
+	flow, laneCites, notes := res.report.timeline()
+	subjects, subjectNotes := res.report.subjectList()
+	if len(r.Inputs) > 0 {
+		r.Inputs[0].Warnings = append(r.Inputs[0].Warnings, append(notes, subjectNotes...)...)
+	}
 	for _, e := range o.Set.Entries() {
 		if e.Enabled {
 			r.Rules = append(r.Rules, reports.RuleFrom(e, res.Context))
 		}
 	}
-	r.Flow = flowSnapshot(res.Ledger)
-	if err := res.addExchanges(r); err != nil {
+	r.Flow = flow
+	stubs, err := res.addExchanges(r, laneCites)
+	if err != nil {
 		return nil, err
 	}
-	r.Subjects = subjectsOf(res.Ledger)
+	if stubs > 0 && len(r.Inputs) > 0 {
+		r.Inputs[0].Warnings = append(r.Inputs[0].Warnings, fmt.Sprintf(
+			"report: %d cited exchanges are shown without their headers and bodies, beyond the %d carried in full (Options.MaxReportExchanges; the findings' evidence first)",
+			stubs, res.report.maxLanes))
+	}
+	r.Subjects = subjects
 	r.AddFindings(res.Findings)
 	for _, e := range res.EngineErrors {
 		r.EngineErrors = append(r.EngineErrors, reports.EngineErrorFrom(e))
@@ -63,62 +85,86 @@ func (res *Result) Report(o ReportOptions) (*reports.Report, error) {
 	return r, nil
 }
 
-// cited returns the (file, seq) pairs that findings and lanes cite.
-func (res *Result) cited(r *reports.Report) map[string]map[uint64]bool {
-	out := map[string]map[uint64]bool{}
-	add := func(ref rules.Ref) {
-		if out[ref.File] == nil {
-			out[ref.File] = map[uint64]bool{}
+// cited returns, by file and line, the exchanges that findings and the
+// kept lanes cite, and whether the report carries each in full: the
+// evidence of the findings first, in their order, then the lanes', up to
+// maxFull; the others are carried in short (see stub).
+func (res *Result) cited(laneCites map[citeKey]int) (map[string]map[int]bool, int) {
+	out := map[string]map[int]bool{}
+	full, stubs := 0, 0
+	add := func(file string, line int) {
+		if out[file] == nil {
+			out[file] = map[int]bool{}
 		}
-		out[ref.File][ref.Seq] = true
+		if _, seen := out[file][line]; seen {
+			return
+		}
+		if full < res.report.maxLanes {
+			out[file][line] = true
+			full++
+			return
+		}
+		out[file][line] = false
+		stubs++
 	}
 	for _, f := range res.Findings {
 		for _, ref := range f.Evidence {
-			add(ref)
+			add(ref.File, ref.Line)
 		}
 	}
-	for _, a := range r.Flow.Accounts {
-		for _, e := range a.Events {
-			add(e.Ref)
-		}
-		for _, l := range a.Lanes {
-			for _, e := range l.Events {
-				add(e.Ref)
-			}
-		}
+	keys := make([]citeKey, 0, len(laneCites))
+	for k := range laneCites {
+		keys = append(keys, k)
 	}
-	return out
+	slices.SortFunc(keys, func(a, b citeKey) int {
+		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.seq, b.seq))
+	})
+	for _, k := range keys {
+		add(k.file, laneCites[k])
+	}
+	return out, stubs
 }
 
-// addExchanges reads the recordings again and adds the cited exchanges,
-// decoded, with their headers and bodies.
-func (res *Result) addExchanges(r *reports.Report) error {
-	want := res.cited(r)
+// addExchanges reads the cited exchanges again and adds them, with the
+// facts the run kept about them. It returns the number carried in short.
+func (res *Result) addExchanges(r *reports.Report, laneCites map[citeKey]int) (int, error) {
+	want, stubs := res.cited(laneCites)
 	for _, rec := range res.Recordings {
-		seqs := want[rec.Path]
-		if len(seqs) == 0 {
+		lines := want[rec.Path]
+		if len(lines) == 0 {
 			continue
 		}
-		again, err := Open(rec.Path)
+		err := readLines(rec.Path, lines, func(e *journal.Exchange) error {
+			x, ok := res.facts.exchange(rec.Path, e)
+			if !ok {
+				return fmt.Errorf("%s:%d: read again, but the lint did not see it", rec.Path, e.Line)
+			}
+			if !lines[e.Line] {
+				stub(&x)
+			}
+			r.AddExchange(x)
+			return nil
+		})
 		if err != nil {
-			return err
+			return 0, err
 		}
-		d := decode.NewDecoder()
-		for {
-			e, err := again.next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				again.Close()
-				return err
-			}
-			m := d.Decode(e)
-			if seqs[e.Seq] {
-				r.AddExchange(reportExchange(rec.Path, e, m))
-			}
-		}
-		again.Close()
 	}
-	return nil
+	return stubs, nil
+}
+
+// stubNote is what an exchange carried in short says instead of its
+// headers and body.
+const stubNote = "left out of the report, which carries a bounded number of exchanges in full (lint.Options.MaxReportExchanges): see the recording"
+
+// stub drops x's headers and bodies, keeping what a finding's evidence
+// shows (method, URL, operation, status, problem, faults).
+func stub(x *reports.Exchange) {
+	short := func(m reports.Message) reports.Message {
+		return reports.Message{Body: reports.Body{ContentType: m.Body.ContentType, Size: m.Body.Size, Note: stubNote}}
+	}
+	x.Request = short(x.Request)
+	if x.Response != nil {
+		resp := short(*x.Response)
+		x.Response = &resp
+	}
 }

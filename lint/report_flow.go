@@ -9,31 +9,27 @@ import (
 	"github.com/acmeproxy/acmeproxy/rules"
 )
 
-// flowSnapshot draws the ledger as the HTML timeline wants it: per
-// account, one lane per authorization, order and certificate.
-func flowSnapshot(l *flow.Ledger) reports.Flow {
-	var f reports.Flow
-	for _, a := range l.Accounts() {
-		ra := reports.Account{Key: a.Thumbprint, URL: a.URL, Dialect: string(a.Dialect), Status: string(a.Status),
-			FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Requests: a.Requests, Errors: a.Errors, Events: events(a.Events)}
-		if len(a.Events) > 0 {
-			ra.Recording = a.Events[0].Ref.Source
-		}
-		for _, z := range a.Authzs {
-			ra.Lanes = append(ra.Lanes, authzLane(z))
-		}
-		for _, o := range a.Orders {
-			ra.Lanes = append(ra.Lanes, orderLane(o))
-		}
-		for _, c := range a.Certificates {
-			ra.Lanes = append(ra.Lanes, reports.Lane{Kind: rules.KindCertificate, Key: c.SubjectKey(), Label: certLabel(c), Events: events(c.Events)})
-		}
-		if ra.Recording == "" && len(ra.Lanes) > 0 && len(ra.Lanes[0].Events) > 0 {
-			ra.Recording = ra.Lanes[0].Events[0].Ref.File
-		}
-		f.Accounts = append(f.Accounts, ra)
+// accountSnapshot draws an account as the HTML timeline wants it: one
+// lane per authorization, order and certificate.
+func accountSnapshot(a *flow.Account) reports.Account {
+	ra := reports.Account{Key: a.Thumbprint, URL: a.URL, Dialect: string(a.Dialect), Status: string(a.Status),
+		FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Requests: a.Requests, Errors: a.Errors, Events: events(a.Events)}
+	if len(a.Events) > 0 {
+		ra.Recording = a.Events[0].Ref.Source
 	}
-	return f
+	for _, z := range a.Authzs {
+		ra.Lanes = append(ra.Lanes, authzLane(z))
+	}
+	for _, o := range a.Orders {
+		ra.Lanes = append(ra.Lanes, orderLane(o))
+	}
+	for _, c := range a.Certificates {
+		ra.Lanes = append(ra.Lanes, reports.Lane{Kind: rules.KindCertificate, Key: c.SubjectKey(), Label: certLabel(c), Events: events(c.Events)})
+	}
+	if ra.Recording == "" && len(ra.Lanes) > 0 && len(ra.Lanes[0].Events) > 0 {
+		ra.Recording = ra.Lanes[0].Events[0].Ref.File
+	}
+	return ra
 }
 
 func authzLane(z *flow.Authz) reports.Lane {
@@ -88,31 +84,35 @@ func events(es []flow.Event) []reports.Event {
 	return out
 }
 
-// subjectsOf lists the ledger's subjects other than exchanges, so JUnit can
-// show a passing case per rule and subject.
-func subjectsOf(l *flow.Ledger) []reports.Subject {
+// accountSubjects lists an account and its objects as subjects, so that
+// JUnit can show a passing case per rule and subject.
+func accountSubjects(a *flow.Account) []reports.Subject {
 	var out []reports.Subject
-	add := func(kind rules.Kind, key, label, account string, refs []flow.Ref) {
-		s := reports.Subject{Kind: kind, Key: key, Label: label, Account: account}
+	add := func(kind rules.Kind, key, label string, refs []flow.Ref) {
+		s := reports.Subject{Kind: kind, Key: key, Label: label, Account: a.Thumbprint}
 		if len(refs) > 0 {
 			s.Recording = refs[0].Source
 		}
 		out = append(out, s)
 	}
-	for _, a := range l.Accounts() {
-		add(rules.KindAccount, a.Thumbprint, a.Short(), a.Thumbprint, a.Refs())
-		for _, z := range a.Authzs {
-			add(rules.KindAuthorization, z.URL, z.Name(), a.Thumbprint, z.Refs())
-		}
-		for _, o := range a.Orders {
-			add(rules.KindOrder, o.URL, strings.Join(o.Identifiers, ", "), a.Thumbprint, o.Refs())
-		}
-		for _, c := range a.Certificates {
-			add(rules.KindCertificate, c.SubjectKey(), certLabel(c), a.Thumbprint, c.Refs())
-		}
+	add(rules.KindAccount, a.Thumbprint, a.Short(), a.Refs())
+	for _, z := range a.Authzs {
+		add(rules.KindAuthorization, z.URL, z.Name(), z.Refs())
 	}
-	for _, s := range l.Sessions() {
-		add(rules.KindSession, s.Source, s.Source, "", s.Refs())
+	for _, o := range a.Orders {
+		add(rules.KindOrder, o.URL, strings.Join(o.Identifiers, ", "), o.Refs())
+	}
+	for _, c := range a.Certificates {
+		add(rules.KindCertificate, c.SubjectKey(), certLabel(c), c.Refs())
 	}
 	return out
+}
+
+// sessionSubject is a recording as a subject.
+func sessionSubject(s *flow.Session) reports.Subject {
+	sub := reports.Subject{Kind: rules.KindSession, Key: s.Source, Label: s.Source}
+	if refs := s.Refs(); len(refs) > 0 {
+		sub.Recording = refs[0].Source
+	}
+	return sub
 }
