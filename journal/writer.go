@@ -75,13 +75,14 @@ type Writer struct {
 	closed  bool
 	written atomic.Uint64 // records written to the file, in file order
 
-	smu     sync.Mutex    // guards the fields below
-	cond    *sync.Cond    // signalled when an fsync ends
-	syncing bool          // an fsync is in progress
-	synced  uint64        // records known to be on disk
-	syncs   uint64        // fsyncs run for records (leadSync calls)
-	syncDur time.Duration // time spent in them
-	err     error         // first write or sync error; sticky
+	smu     sync.Mutex          // guards the fields below
+	cond    *sync.Cond          // signalled when an fsync ends
+	syncing bool                // an fsync is in progress
+	synced  uint64              // records known to be on disk
+	syncs   uint64              // fsyncs run for records (leadSync calls)
+	syncDur time.Duration       // time spent in them
+	err     error               // first write or sync error; sticky
+	observe func(time.Duration) // ObserveSyncs's function, or nil
 }
 
 // Create creates a new journal at path, writes h as its first line and makes
@@ -163,6 +164,21 @@ func (w *Writer) SyncTime() time.Duration {
 	w.smu.Lock()
 	defer w.smu.Unlock()
 	return w.syncDur
+}
+
+// ObserveSyncs makes w call f with the duration of each fsync it runs to
+// make records durable, the same fsyncs Syncs counts and SyncTime sums
+// (not the header's at Create). f is called on the goroutine of the Append
+// or Close that leads the fsync, after the fsync returns (with or without
+// an error) and before the Appends it covers are released. It must be
+// quick and must not call w's methods: with SyncAlways it runs while w
+// holds its write lock. Call ObserveSyncs before the first Append; a later
+// call applies to fsyncs started after it, and a nil f stops the
+// observing. Unset, it costs nothing.
+func (w *Writer) ObserveSyncs(f func(time.Duration)) {
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	w.observe = f
 }
 
 // Path returns the file the writer appends to.
@@ -292,10 +308,14 @@ func (w *Writer) leadSync() {
 	w.syncing = true
 	w.syncs++
 	target := w.written.Load() // every counted record has been written
+	observe := w.observe
 	w.smu.Unlock()
 	t0 := time.Now()
 	err := w.f.Sync()
 	d := time.Since(t0)
+	if observe != nil {
+		observe(d)
+	}
 	w.smu.Lock()
 	w.syncDur += d
 	w.syncing = false

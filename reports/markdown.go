@@ -56,6 +56,13 @@ func mdHeader(b *bytes.Buffer, r *Report) {
 		fmt.Fprintf(b, " (%d not applicable)", s.RulesSkipped)
 	}
 	b.WriteString(".\n\n")
+	if c := r.Client; c != nil {
+		mark := ""
+		if c.Failed() {
+			mark = "**"
+		}
+		fmt.Fprintf(b, "%s%s%s.\n\n", mark, mdEscape(c.String()), mark)
+	}
 	b.WriteString("| Severity | Findings |\n|---|---:|\n")
 	for _, sev := range []rules.Severity{rules.Error, rules.Warning, rules.Notice, rules.Info} {
 		fmt.Fprintf(b, "| %s | %d |\n", sev, s.BySeverity.Get(sev))

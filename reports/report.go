@@ -66,6 +66,9 @@ type Report struct {
 	// Exchanges are the decoded exchanges cited by any finding or lane
 	// event, in recording and sequence order.
 	Exchanges []Exchange `json:"exchanges"`
+	// Client is the ACME client acmeproxy ran while recording, when it
+	// ran one (run -- CLIENT); a client that failed fails the lint.
+	Client *Client `json:"client,omitempty"`
 
 	index map[exchangeKey]int // Exchanges by (file, seq); built by Finish
 }
@@ -264,10 +267,14 @@ type RuleCount struct {
 
 // ExitCode returns the lint command's exit status for the report:
 // ExitEngine when a rule failed to evaluate, else ExitFindings when an
-// unsuppressed finding is at or above FailOn, else ExitClean.
+// unsuppressed finding is at or above FailOn or the Client failed, else
+// ExitClean.
 func (r *Report) ExitCode() int {
 	if len(r.EngineErrors) > 0 {
 		return ExitEngine
+	}
+	if r.Client.Failed() {
+		return ExitFindings
 	}
 	for i := range r.Findings {
 		if r.Fails(&r.Findings[i]) {

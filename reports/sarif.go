@@ -230,9 +230,16 @@ func recordingMIME(in *Input) string {
 // the exit code, and a notification per engine error.
 func (s *sarifBuilder) invocation() sarifInvocation {
 	inv := sarifInvocation{
-		ExecutionSuccessful: len(s.r.EngineErrors) == 0,
+		ExecutionSuccessful: len(s.r.EngineErrors) == 0 && !s.r.Client.Failed(),
 		ExitCode:            s.r.Summary.ExitCode,
 		ExitCodeDescription: exitDescription(s.r.Summary.ExitCode, s.r.FailOn),
+	}
+	if c := s.r.Client; c.Failed() {
+		if s.r.Summary.ExitCode == ExitFindings {
+			inv.ExitCodeDescription = "the ACME client failed"
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+			sarifNotification{Level: "error", Message: sarifMessage{Text: sentence(c.String())}})
 	}
 	for _, e := range s.r.EngineErrors {
 		n := sarifNotification{Level: "error", Message: sarifMessage{Text: sentence(engineErrorText(&e))}}

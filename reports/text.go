@@ -49,6 +49,9 @@ func (t *textWriter) header() {
 			t.printf("    warning: %s\n", w)
 		}
 	}
+	if c := r.Client; c != nil {
+		t.printf("  %s\n", c.String())
+	}
 	t.printf("  %s", plural(len(r.Rules), "rule", "rules"))
 	if n := r.Summary.RulesSkipped; n > 0 {
 		t.printf(" (%d not applicable to these recordings)", n)
@@ -235,6 +238,9 @@ func verdict(r *Report) string {
 	}
 	if s.EngineErrors > 0 {
 		fmt.Fprintf(&b, "; %s", plural(s.EngineErrors, "engine error", "engine errors"))
+	}
+	if c := r.Client; c.Failed() {
+		fmt.Fprintf(&b, "; %s", c)
 	}
 	fmt.Fprintf(&b, "; exit %d", s.ExitCode)
 	return b.String()

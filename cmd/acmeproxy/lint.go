@@ -69,10 +69,9 @@ type output struct {
 	path   string // "" for stdout
 }
 
-func parseOutputs(specs []string) ([]output, error) {
-	if len(specs) == 0 {
-		specs = []string{"text"}
-	}
+// parseOutputs reads the FORMAT[=FILE] values of flag (--format,
+// --report).
+func parseOutputs(flag string, specs []string) ([]output, error) {
 	var outs []output
 	stdout := 0
 	for _, s := range specs {
@@ -83,7 +82,7 @@ func parseOutputs(specs []string) ([]output, error) {
 			for _, f := range reports.Formats() {
 				names = append(names, f.Name)
 			}
-			return nil, usageErrorf("--format %q: unknown format (want %s)", name, strings.Join(names, ", "))
+			return nil, usageErrorf("%s %q: unknown format (want %s)", flag, name, strings.Join(names, ", "))
 		}
 		if path == "" {
 			stdout++
@@ -91,13 +90,17 @@ func parseOutputs(specs []string) ([]output, error) {
 		outs = append(outs, output{format: f, path: path})
 	}
 	if stdout > 1 {
-		return nil, usageErrorf("--format: only one format can go to stdout; give the others a file (--format sarif=out.sarif)")
+		return nil, usageErrorf("%[1]s: only one format can go to stdout; give the others a file (%[1]s sarif=out.sarif)", flag)
 	}
 	return outs, nil
 }
 
 func runLint(e *env, o *lintOptions, paths []string) error {
-	outs, err := parseOutputs(o.formats)
+	formats := o.formats
+	if len(formats) == 0 {
+		formats = []string{"text"}
+	}
+	outs, err := parseOutputs("--format", formats)
 	if err != nil {
 		return err
 	}

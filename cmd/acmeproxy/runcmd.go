@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -32,18 +32,39 @@ type runOptions struct {
 	syncMode, caDir      string
 	bodyCap              int64
 	verbose              bool
+	liveOptions
+	tel telemetryOptions
 }
 
 func newRunCmd(e *env) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run --upstream DIRECTORY_URL [flags]",
-		Short: "Run the recording proxy in front of an ACME CA",
+		Use:   "run --upstream DIRECTORY_URL [flags] [-- CLIENT ARGS...]",
+		Short: "Run the recording proxy in front of an ACME CA, linting as it records",
 		Long: `run starts an HTTP proxy (HTTPS_PROXY) that intercepts the TLS connections to
 the CA's hosts, records every exchange into a JSON Lines journal and passes
 everything through unchanged. Connections to other hosts are tunnelled
-untouched. SIGINT or SIGTERM stops it: exchanges in flight finish, the
-journal is flushed and closed, and a summary is printed.
+untouched.
+
+The rules run as exchanges are recorded: exchange findings are logged at
+once; an authorization still pending with no trigger --orphan-after its
+creation is logged as likely orphaned, then withdrawn at once by a trigger,
+deactivation or final status, or confirmed at the end. SIGINT or SIGTERM,
+or --exit-after-idle, stops it: exchanges in flight finish, the journal is
+flushed and closed, linted as 'acmeproxy lint' would, the final report is
+written in every --report format (text on stderr without any), and the exit
+code follows --fail-on (0 clean, 1 findings, 2 usage, 3 engine).
+
+With -- CLIENT ARGS... run wraps a client: it starts the proxy, runs the
+client with HTTPS_PROXY/HTTP_PROXY pointing at it (NO_PROXY cleared of the
+CA's host) and a CA bundle (the proxy's CA plus the system roots) in
+SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and LEGO_CA_CERTIFICATES
+(NODE_EXTRA_CA_CERTS: the proxy's CA alone), for the client alone; the
+client's stdin, stdout and stderr pass through, and SIGINT/SIGTERM are
+forwarded to it. When it exits, run stops, lints and reports as above. A
+client that fails (non-zero exit, or killed by a signal) is named in the
+report and makes the exit code 1 (3 if the lint itself is incomplete); a
+client that cannot be started is exit 2.
 
 --resolve HOST[:PORT]=ADDR:PORT (repeatable, like curl's) makes the proxy
 dial ADDR:PORT for HOST (on PORT only, or on every port) instead of looking
@@ -51,14 +72,33 @@ the name up, for staging setups whose names do not resolve from the proxy's
 machine: a test CA known by a name only the client's network has, or the
 challenge hosts a client checks through the proxy before triggering. TLS to
 the CA still verifies the certificate for HOST.`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return runProxy(e, &o) },
+		Example: `  acmeproxy run --upstream https://acme-staging-v02.api.letsencrypt.org/directory
+  acmeproxy run --upstream "$PEBBLE_DIRECTORY" --upstream-ca pebble.pem \
+      --report sarif=acme.sarif --fail-on error -- acme-tiny --account-key a.key ...`,
+		Args: func(c *cobra.Command, args []string) error {
+			if c.ArgsLenAtDash() < 0 && len(args) > 0 {
+				return usageErrorf("%s: unexpected argument %q (put the client command after --)", c.CommandPath(), args[0])
+			}
+			if c.ArgsLenAtDash() > 0 {
+				return usageErrorf("%s: unexpected argument %q before -- (put the client command after --)", c.CommandPath(), args[0])
+			}
+			if c.ArgsLenAtDash() == 0 && len(args) == 0 {
+				return usageErrorf("%s: no client command after --", c.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 && !c.Flags().Changed("listen") {
+				o.listen = "127.0.0.1:0" // the wrapped client is told the port
+			}
+			return runProxy(e, &o, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.upstream, "upstream", "", "the CA's directory URL (required)")
 	f.StringVar(&o.upstreamCA, "upstream-ca", "", "PEM file of extra roots to verify the CA's TLS certificate with (added to the system roots)")
 	f.BoolVar(&o.insecure, "upstream-insecure", false, "do not verify the CA's TLS certificate (recorded in the journal header)")
-	f.StringVar(&o.listen, "listen", defaultListen, "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.listen, "listen", defaultListen, "address to listen on (port 0 picks a free port; with -- CLIENT the default is 127.0.0.1:0)")
 	f.StringVar(&o.journalPath, "journal", "", "journal file to create (default acmeproxy-<UTC time>.jsonl); never overwritten")
 	f.StringArrayVar(&o.intercept, "intercept", nil, "also intercept HOST or HOST:PORT (repeatable)")
 	f.StringArrayVar(&o.resolve, "resolve", nil, "dial HOST[:PORT] at ADDR:PORT instead of resolving it, like curl --resolve (repeatable); for staging CAs and challenge hosts whose names do not resolve from this machine")
@@ -66,6 +106,8 @@ the CA still verifies the certificate for HOST.`,
 	f.StringVar(&o.caDir, "ca-dir", "", "directory of the interception CA (default: the user's config directory + /acmeproxy)")
 	f.Int64Var(&o.bodyCap, "body-cap", journal.DefaultBodyCap, "body bytes recorded per message; larger bodies are forwarded whole and recorded truncated")
 	f.BoolVar(&o.verbose, "verbose", false, "log proxy warnings (client disconnects, handshake failures) on stderr")
+	o.liveOptions.register(cmd)
+	addTelemetryFlags(f, &o.tel)
 	_ = cmd.MarkFlagRequired("upstream")
 	return cmd
 }
@@ -77,37 +119,6 @@ type runSetup struct {
 	ln      net.Listener
 	w       *journal.Writer
 	started time.Time
-}
-
-func runProxy(e *env, o *runOptions) error {
-	s, err := setupRun(e, o)
-	if err != nil {
-		return err
-	}
-	s.cfg.Sink = s.w.Append
-	p, err := proxy.New(s.cfg)
-	if err != nil {
-		s.ln.Close()
-		s.w.Close()
-		return &exitError{code: exitEngine, err: err}
-	}
-	printBanner(e, o, s, p)
-	served := make(chan error, 1)
-	go func() { served <- p.Serve(s.ln) }()
-	var serveErr error
-	select {
-	case <-e.ctx.Done():
-	case serveErr = <-served:
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
-	defer cancel()
-	shutErr := p.Shutdown(ctx)
-	closeErr := s.w.Close()
-	printSummary(e, s, p.Stats())
-	if err := errors.Join(serveErr, shutErr, closeErr); err != nil {
-		return &exitError{code: exitEngine, err: fmt.Errorf("stopping proxy: %w", err)}
-	}
-	return nil
 }
 
 // setupRun validates the flags and opens, in order, the CA, the listener
@@ -276,16 +287,21 @@ func upstreamRoots(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func printBanner(e *env, o *runOptions, s *runSetup, p *proxy.Proxy) {
+// printBanner tells where the proxy listens and how to use it; w is
+// stdout, or stderr when a wrapped client owns stdout (which then gets no
+// trust lines: the client has its variables already).
+func printBanner(w io.Writer, o *runOptions, s *runSetup, p *proxy.Proxy, wrapping bool) {
 	addr := s.ln.Addr().String()
-	fmt.Fprintf(e.stdout, "acmeproxy %s listening on %s\n", version, addr)
-	fmt.Fprintf(e.stdout, "upstream %s, reached directly (no upstream proxy); intercepting %v, tunnelling other hosts\n", o.upstream, p.Scope())
-	fmt.Fprintf(e.stdout, "recording to %s (sync=%s)\n", s.w.Path(), o.syncMode)
-	writeTrustLines(e.stdout, s.ca.CertPath(), addr)
+	fmt.Fprintf(w, "acmeproxy %s listening on %s\n", version, addr)
+	fmt.Fprintf(w, "upstream %s, reached directly (no upstream proxy); intercepting %v, tunnelling other hosts\n", o.upstream, p.Scope())
+	fmt.Fprintf(w, "recording to %s (sync=%s)\n", s.w.Path(), o.syncMode)
+	if !wrapping {
+		writeTrustLines(w, s.ca.CertPath(), addr)
+	}
 }
 
-func printSummary(e *env, s *runSetup, st proxy.Stats) {
-	fmt.Fprintf(e.stdout, "acmeproxy: %d exchanges (%d upstream errors), %s sent, %s received, %s; journal %s\n",
+func printSummary(w io.Writer, s *runSetup, st proxy.Stats) {
+	fmt.Fprintf(w, "acmeproxy: %d exchanges (%d upstream errors), %s sent, %s received, %s; journal %s\n",
 		st.Exchanges, st.Errors, byteCount(st.BytesIn), byteCount(st.BytesOut),
 		time.Since(s.started).Round(time.Millisecond), s.w.Path())
 }

@@ -1,5 +1,5 @@
 // Package ci_test runs the steps of the example GitHub Actions workflow on
-// this machine: the same scripts, in the same order, with the runner's
+// this machine: the same commands, in the same order, with the runner's
 // variables (RUNNER_TEMP, GITHUB_ENV, GITHUB_STEP_SUMMARY) pointed at a
 // temporary directory. Steps that only make sense on a runner (actions,
 // the apt-get/go install step) are replaced: the test builds acmeproxy.
@@ -85,8 +85,9 @@ func freePort(t *testing.T) string {
 }
 
 // TestWorkflowRunsLocally runs the workflow's steps with Pebble and
-// acme-tiny and checks what the lint step leaves: a clean exit, a SARIF
-// log and the Markdown step summary.
+// acme-tiny and checks what the one-line acmeproxy step leaves: a clean
+// exit, the certificate acme-tiny printed, a SARIF log naming the client's
+// success, the journal and the Markdown step summary.
 func TestWorkflowRunsLocally(t *testing.T) {
 	needTools(t, "pebble", "pebble-challtestsrv", "acme-tiny", "openssl", "python3")
 	tmp := t.TempDir()
@@ -110,7 +111,7 @@ func TestWorkflowRunsLocally(t *testing.T) {
 		"PATH": bin + ":" + os.Getenv("PATH"), "HOME": tmp, "WORK": work, "RUNNER_TEMP": tmp,
 		"GITHUB_ENV": filepath.Join(tmp, "github_env"), "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary.md"),
 		"PEBBLE_PORT": freePort(t), "PEBBLE_MGMT_PORT": freePort(t), "DNS_PORT": freePort(t),
-		"CHALL_MGMT_PORT": freePort(t), "HTTP01_PORT": freePort(t), "PROXY_PORT": freePort(t),
+		"CHALL_MGMT_PORT": freePort(t), "HTTP01_PORT": freePort(t),
 	}
 	t.Cleanup(func() { runStep(context.Background(), root, env, "examples/ci/stop.sh") })
 	for _, s := range readWorkflow(t).Jobs["lint"].Steps {
@@ -124,20 +125,30 @@ func TestWorkflowRunsLocally(t *testing.T) {
 		}
 		loadGitHubEnv(t, env)
 	}
-	if st, _ := os.ReadFile(filepath.Join(work, "acme.jsonl.status")); strings.TrimSpace(string(st)) != "0" {
-		t.Errorf("acme-tiny exited %q through the proxy; see the log above", st)
+	if crt, _ := os.ReadFile(filepath.Join(work, "domain.crt")); !strings.Contains(string(crt), "BEGIN CERTIFICATE") {
+		t.Errorf("acme-tiny printed no certificate through the proxy:\n%s", crt)
+	}
+	if j, err := os.ReadFile(filepath.Join(work, "acme.jsonl")); err != nil || strings.Count(string(j), "\n") < 10 {
+		t.Errorf("journal: %v, %d lines", err, strings.Count(string(j), "\n"))
 	}
 	var sarif struct {
 		Version string `json:"version"`
 		Runs    []struct {
-			Results []json.RawMessage `json:"results"`
+			Results     []json.RawMessage `json:"results"`
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+				ExitCode            int  `json:"exitCode"`
+			} `json:"invocations"`
 		} `json:"runs"`
 	}
 	b, err := os.ReadFile(filepath.Join(root, "acme.sarif"))
 	if err != nil || json.Unmarshal(b, &sarif) != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 {
-		t.Errorf("acme.sarif is not a SARIF 2.1.0 log (%v):\n%.300s", err, b)
+		t.Fatalf("acme.sarif is not a SARIF 2.1.0 log (%v):\n%.300s", err, b)
 	}
-	if sum, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(sum), "acmeproxy") {
+	if inv := sarif.Runs[0].Invocations; len(inv) != 1 || !inv[0].ExecutionSuccessful || inv[0].ExitCode != 0 {
+		t.Errorf("SARIF invocations %+v, want one successful with exit code 0", inv)
+	}
+	if sum, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(sum), "acmeproxy") || !strings.Contains(string(sum), "acme-tiny") {
 		t.Errorf("step summary not written:\n%s", sum)
 	}
 }

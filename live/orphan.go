@@ -1,0 +1,163 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/acmeproxy/acmeproxy/acme"
+	"github.com/acmeproxy/acmeproxy/flow"
+	"github.com/acmeproxy/acmeproxy/rules"
+)
+
+// stillPending reports whether z counts as pending and untouched so far:
+// seen pending (or listed in a pending order and never fetched), never
+// triggered nor deactivated, and no final status shown
+// (acme-reference.md §10.4, as of now rather than at the end).
+func stillPending(z *flow.Authz) bool {
+	if z.Triggered() || z.Deactivated() || z.Status.Final() {
+		return false
+	}
+	if z.SeenPending {
+		return true
+	}
+	if z.Status != "" {
+		return false
+	}
+	for _, o := range z.Orders {
+		if o.Status == acme.StatusPending || o.Status == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// settledReason says why z is no longer a likely orphan, or "" if it
+// still is.
+func settledReason(z *flow.Authz) string {
+	if ev := z.First(flow.EventTriggered); ev != nil {
+		return "a challenge was triggered (" + ev.Ref.String() + ")"
+	}
+	if ev := z.First(flow.EventDeactivated); ev != nil {
+		return "the client deactivated it (" + ev.Ref.String() + ")"
+	}
+	if z.Status.Final() {
+		return "a response showed it " + string(z.Status)
+	}
+	return ""
+}
+
+// checkOrphans looks at the pending authorizations of accounts: it
+// reports each account's pending count and raises a provisional finding
+// for every authorization pending for OrphanAfter or longer.
+func (e *Engine) checkOrphans(accounts []*flow.Account) {
+	now := e.cfg.Now()
+	for _, a := range accounts {
+		pending := 0
+		for _, z := range a.Authzs {
+			if !stillPending(z) {
+				continue
+			}
+			pending++
+			if !e.orphans || e.byURL[z.URL] != nil || e.declined[z.URL] {
+				continue
+			}
+			if now.Sub(z.FirstSeen) < e.cfg.OrphanAfter {
+				continue
+			}
+			if !z.Expires.IsZero() && !z.Expires.After(now) {
+				continue // expired unused: the final lint says so
+			}
+			e.raise(z, now)
+		}
+		if o := e.cfg.Observer; o != nil {
+			o.PendingAuthorizations(a.Thumbprint, pending)
+		}
+	}
+}
+
+// raise evaluates the orphan rule on z as if the session ended now, so
+// that the provisional finding has the rule's own severity, message,
+// evidence, suppressions and fingerprint; z is left as it was.
+func (e *Engine) raise(z *flow.Authz, now time.Time) {
+	orphaned, end, cands := z.Orphaned, z.End, z.Candidates
+	z.Orphaned, z.End = true, now
+	if z.Identifier.Value == "" && len(z.Candidates) == 0 {
+		z.Candidates = candidates(z)
+	}
+	ec := e.context()
+	fs, errs := e.cfg.Set.Evaluate(context.Background(), ec, rules.Subjects{rules.KindAuthorization: {z}})
+	z.Orphaned, z.End, z.Candidates = orphaned, end, cands
+	e.engineErrors(errs)
+	var f *rules.Finding
+	for i := range fs {
+		if fs[i].Rule == OrphanRule {
+			f = &fs[i]
+		}
+	}
+	if f == nil || f.Suppressed() {
+		e.declined[z.URL] = true // not applicable here, or accepted
+		return
+	}
+	f.Message = fmt.Sprintf("Likely orphaned (provisional): pending for %s with no trigger. %s",
+		now.Sub(z.FirstSeen).Round(time.Second), f.Message)
+	p := &provisional{f: *f, at: now}
+	p.idx = e.add(Current{Finding: p.f, Provisional: true, State: StateOpen, Seen: now})
+	e.prov = append(e.prov, p)
+	e.byURL[z.URL] = p
+	e.emit(Event{Kind: EventLikely, Finding: p.f, Provisional: true, At: now})
+}
+
+// withdrawSettled withdraws every open provisional finding whose
+// authorization was triggered, deactivated or shown final since.
+func (e *Engine) withdrawSettled() {
+	for _, p := range e.prov {
+		if p.closed {
+			continue
+		}
+		z := e.ledger.Authz(p.f.Subject)
+		if z == nil {
+			continue
+		}
+		if why := settledReason(z); why != "" {
+			e.settle(p, EventWithdrawn, p.f, why)
+		}
+	}
+}
+
+// settle closes p as withdrawn or confirmed (with f, the final finding).
+func (e *Engine) settle(p *provisional, kind EventKind, f rules.Finding, why string) {
+	p.closed = true
+	state := StateWithdrawn
+	if kind == EventConfirmed {
+		state = StateConfirmed
+	}
+	e.mu.Lock()
+	c := &e.snap.Findings[p.idx]
+	c.State, c.Reason = state, why
+	if kind == EventConfirmed {
+		c.Finding = f
+	}
+	e.mu.Unlock()
+	e.emit(Event{Kind: kind, Finding: f, Provisional: true, Reason: why})
+}
+
+// candidates returns the names z may be, for an authorization no response
+// named yet: its orders' names that no sibling authorization has, as
+// Ledger.Close will work out at the end.
+func candidates(z *flow.Authz) []string {
+	var out []string
+	for _, o := range z.Orders {
+		for _, name := range o.Identifiers {
+			taken := slices.Contains(out, name)
+			for _, s := range o.Authzs {
+				taken = taken || (s != z && s.Identifier.Value == name)
+			}
+			if !taken {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
