@@ -183,7 +183,16 @@ func (m *mitmConn) serveOne(req *http.Request) bool {
 // whole into one buffer and sent with one Write: one TLS record and one
 // system call for head and body, as a net/http server sends them. Others
 // go through a buffer as they are read.
+//
+// The body is closed by the caller once the bytes are on the connection,
+// not by http.Response.Write when it has copied them: closing it ends the
+// exchange's flight, and Shutdown closes connections once no exchange is
+// in flight.
 func (m *mitmConn) writeResponse(resp *http.Response) error {
+	if body := resp.Body; body != nil && body != http.NoBody {
+		resp.Body = keepOpen{body}
+		defer func() { resp.Body = body }()
+	}
 	if resp.ContentLength >= 0 && resp.ContentLength <= maxOneWrite {
 		w := &sliceWriter{b: m.out[:0]}
 		err := resp.Write(w)
@@ -201,6 +210,11 @@ func (m *mitmConn) writeResponse(resp *http.Response) error {
 	}
 	return bw.Flush()
 }
+
+// keepOpen hides a body's Close from http.Response.Write.
+type keepOpen struct{ io.Reader }
+
+func (keepOpen) Close() error { return nil }
 
 // maxOneWrite is the largest body sent in the same Write as its head.
 const maxOneWrite = 64 << 10
