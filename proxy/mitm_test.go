@@ -196,3 +196,39 @@ func TestClientDisconnectMidBody(t *testing.T) {
 		t.Errorf("journal has %d exchanges, %d of them the cut-off POST; want 2 and 1", len(recs), cut)
 	}
 }
+
+// TestConnectionClose: "Connection: close" from the client or from the
+// upstream ends the intercepted connection after that response, and the
+// client is told so; the upstream connection of a client's close stays
+// open for reuse.
+func TestConnectionClose(t *testing.T) {
+	t.Parallel()
+	up, upConns := shapes(t)
+	h := startProxy(t, proxy.Config{Upstream: up.URL + "/dir", UpstreamRoots: poolOf(up)})
+	host := strings.TrimPrefix(up.URL, "https://")
+	for _, tc := range []struct{ name, path, header string }{
+		{"client", "/der", "Connection: close\r\n"},
+		{"upstream", "/close", ""},
+	} {
+		conn := h.mitmConn(t, host)
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", tc.path, host, tc.header)
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !resp.Close || len(body) == 0 {
+			t.Errorf("%s close: %d, Close %v, %d body bytes", tc.name, resp.StatusCode, resp.Close, len(body))
+		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Errorf("%s close: connection still open after the response (%v)", tc.name, err)
+		}
+		conn.Close()
+	}
+	c, _ := h.client()
+	get(t, c, up.URL+"/der", nil)
+	if n := upConns.Load(); n != 2 {
+		t.Errorf("upstream accepted %d connections, want 2 (one reused after the client's close, one after the upstream's)", n)
+	}
+}
