@@ -76,6 +76,7 @@ func (p *Proxy) serveMITM(hj http.Hijacker, r *http.Request) {
 			p.log.Printf("TLS handshake with client for %s: %v", target, err)
 			return
 		}
+		defer tc.Close() // sends close_notify first, as goproxy's loop does
 		client, scheme = tc, "https"
 	}
 	m := &mitmConn{p: p, t: t, connect: r, scheme: scheme, conn: client,

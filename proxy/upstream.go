@@ -226,8 +226,10 @@ func (pc *upConn) alive() bool {
 	alive := true
 	var buf [1]byte
 	_ = rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		alive = n < 0 && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK))
+		// Nothing to read: alive. Zero bytes (the server's FIN), bytes, or
+		// an error: not reusable.
+		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		alive = errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)
 		return true // never wait
 	})
 	return alive
