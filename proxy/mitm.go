@@ -13,10 +13,10 @@ import (
 	"sync"
 )
 
-// ServeHTTP routes the proxy's requests: a CONNECT to an intercepted host
+// route dispatches the proxy's requests: a CONNECT to an intercepted host
 // is served by serveMITM, everything else (tunnels, plain HTTP, requests
 // that are not proxy requests) by goproxy.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (p *Proxy) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodConnect && r.ProtoMajor == 1 && p.scope.intercepts(r.URL.Host) {
 		if hj, ok := w.(http.Hijacker); ok {
 			p.serveMITM(hj, r)

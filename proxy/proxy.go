@@ -60,7 +60,7 @@ func New(cfg Config) (*Proxy, error) {
 	p.up = newUpstream(&p.cfg, p.tr)
 	p.gp = p.newGoproxy()
 	p.srv = &http.Server{
-		Handler:           p,
+		Handler:           http.HandlerFunc(p.route),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       p.cfg.ClientIdleTimeout,
 		ErrorLog:          p.log,
@@ -91,7 +91,7 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	return gp
 }
 
-// onConnect handles the CONNECTs that reach goproxy: those ServeHTTP did
+// onConnect handles the CONNECTs that reach goproxy: those route did
 // not intercept, which are tunnelled untouched.
 func (p *Proxy) onConnect(target string, _ *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	p.stats.tunnelled.Add(1)
