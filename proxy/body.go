@@ -121,22 +121,17 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// flightBody ends an exchange's flight when goproxy closes the response
-// body, which it does once the response is written to the client.
+// flightBody ends an exchange's flight when the response body is closed,
+// which happens once the response is written to the client (goproxy and
+// serveMITM close it on every path).
 type flightBody struct {
 	io.ReadCloser
-	once    sync.Once
-	written func() // when set, called first on Close: the response is written
-	end     func()
+	once sync.Once
+	end  func()
 }
 
 func (b *flightBody) Close() error {
 	err := b.ReadCloser.Close()
-	b.once.Do(func() {
-		if b.written != nil {
-			b.written()
-		}
-		b.end()
-	})
+	b.once.Do(b.end)
 	return err
 }

@@ -89,52 +89,6 @@ type trackedConn struct {
 	set  *connSet
 	once sync.Once
 	idle atomic.Int64 // time.Duration; 0 until hijacked
-
-	wmu    sync.Mutex
-	corked bool   // writes are held in held until uncork
-	held   []byte // TLS records of a response being written
-}
-
-// cork holds back the writes that follow, until uncork sends them in one
-// write. goproxy writes an intercepted response's head and body with two
-// tls.Conn writes, which become two TLS records and two write system
-// calls; corked, they leave in one system call and one TCP segment, as a
-// net/http server sends them. Only intercepted responses of known small
-// size are corked (exchange.RoundTrip), and uncork is bound to the
-// response body's Close, which the goroutine writing the response calls
-// once the body is written, on every path (goproxy defers it).
-func (c *trackedConn) cork() {
-	c.wmu.Lock()
-	c.corked = true
-	c.wmu.Unlock()
-}
-
-// uncork sends what was held back and stops holding writes.
-func (c *trackedConn) uncork() {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.corked = false
-	if len(c.held) > 0 {
-		_, _ = c.Conn.Write(c.held) // a failure shows in the connection's next write or read
-		c.held = c.held[:0]
-	}
-	if cap(c.held) > maxHeld {
-		c.held = nil
-	}
-}
-
-// maxHeld bounds the buffer a connection keeps between responses.
-const maxHeld = 32 << 10
-
-func (c *trackedConn) Write(p []byte) (int, error) {
-	c.wmu.Lock()
-	if c.corked {
-		c.held = append(c.held, p...)
-		c.wmu.Unlock()
-		return len(p), nil
-	}
-	c.wmu.Unlock()
-	return c.Conn.Write(p)
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {

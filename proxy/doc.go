@@ -1,6 +1,16 @@
 // Package proxy is acmeproxy's recording forward proxy: an HTTP/1.1 proxy
-// built on goproxy that intercepts (MITM) TLS only for the CA's hosts and
-// hands every exchange it sees to a sink, typically journal.Writer.Append.
+// that intercepts (MITM) TLS only for the CA's hosts and hands every
+// exchange it sees to a sink, typically journal.Writer.Append.
+//
+// goproxy accepts nothing the proxy does not hand it: it tunnels the
+// CONNECTs that are not intercepted and forwards plain-HTTP requests. An
+// intercepted connection is served by the proxy's own loop (serveMITM):
+// TLS with a leaf for the target, then one request after another on one
+// goroutine, each forwarded, recorded and answered before the next is
+// read. Upstream requests go out on the same goroutine over the proxy's
+// own pool of HTTP/1.1 connections (upstream), shared by all clients;
+// net/http.Transport remains for what that pool does not take (an
+// upstream proxy, request bodies over the cap, Expect, upgrades).
 //
 // # Scope
 //
@@ -18,11 +28,15 @@
 // # Transparency
 //
 // The client receives the upstream status, headers and body bytes
-// unchanged, with their framing: the body is teed inside a per-request
-// goproxy RoundTripper and handed back as the same length, so goproxy keeps
-// Content-Length (it drops it when a response hook replaces the body). The
-// client's Accept-Encoding is forwarded and the upstream transport never
-// decompresses. HEAD and 204 responses stay bodiless. Header fidelity is
+// unchanged, with their framing: the response is written as goproxy
+// writes it (http.Response.Write of the upstream response, so
+// Content-Length is kept; chunked only when upstream sent no length;
+// "Connection: close" when either side asked for it), and requests are
+// sent as net/http.Transport sends them (http.Request.Write; no
+// User-Agent added, hop-by-hop Connection and Proxy-* headers removed as
+// goproxy removes them). A client's "Expect: 100-continue" gets its 100
+// when the body is read. The client's Accept-Encoding is forwarded and
+// nothing is decompressed. HEAD and 204 responses stay bodiless. Header fidelity is
 // semantic, not byte-exact: Go's parsers canonicalise header names and
 // keep no order across names, so recorded headers are sorted by name with
 // each name's values in received order (the request's Host comes first);

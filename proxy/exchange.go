@@ -12,33 +12,42 @@ import (
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
-// exchange is one request on its way through the proxy. onRequest creates
-// it, captures the request and installs it as the request's goproxy
-// RoundTripper; RoundTrip forwards, records and releases the response.
+// exchange is one request on its way through the proxy. newExchange
+// creates it and captures the request; roundTrip forwards, records and
+// releases the response.
 type exchange struct {
 	p      *Proxy
 	rec    journal.Exchange
-	reqTap *bodyTap     // set when the request body is larger than the cap
-	client *trackedConn // the intercepted client connection; nil for plain HTTP
+	reqTap *bodyTap // set when the request body is larger than the cap
 }
 
-// tunnel is the read-only metadata goproxy copies from an intercepted
-// CONNECT into each request made inside it.
+// tunnel is the metadata of an intercepted CONNECT that each request made
+// inside it carries.
 type tunnel struct {
 	conn   uint64
-	client *trackedConn // nil when the listener is not ours
 	target string
 }
 
-// onRequest is the goproxy request hook, for intercepted and plain-HTTP
-// requests alike.
+// onRequest is the goproxy request hook, for plain-HTTP requests
+// (intercepted connections are served by serveMITM).
 func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	x, resp := p.newExchange(req, nil)
+	if resp != nil {
+		return req, resp
+	}
+	ctx.RoundTripper = x
+	return req, nil
+}
+
+// newExchange starts the exchange of req, made inside t (nil for plain
+// HTTP), and captures its request. When the request body cannot be read
+// it records the failure and returns the problem response to send.
+func (p *Proxy) newExchange(req *http.Request, t *tunnel) (*exchange, *http.Response) {
 	x := &exchange{p: p}
 	x.rec.Start = time.Now().UTC()
 	x.rec.Mode, x.rec.Conn = ModeHTTP, connID(req.Context())
-	if t, ok := ctx.UserData.(*tunnel); ok {
+	if t != nil {
 		x.rec.Mode, x.rec.Conn = ModeMITM, t.conn
-		x.client = t.client
 	}
 	x.rec.Request = journal.Request{
 		Method:  req.Method,
@@ -50,11 +59,10 @@ func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Reque
 		x.rec.End = time.Now().UTC()
 		x.rec.Error = err.Error()
 		_ = p.record(&x.rec)
-		return req, problemResponse(req, http.StatusBadRequest, ProblemBadRequest, "request body unreadable",
+		return x, problemResponse(req, http.StatusBadRequest, ProblemBadRequest, "request body unreadable",
 			fmt.Sprintf("acmeproxy could not read the request body: %v", err))
 	}
-	ctx.RoundTripper = x
-	return req, nil
+	return x, nil
 }
 
 // captureRequestBody reads the request body (up to the cap) before it is
@@ -87,32 +95,26 @@ func (x *exchange) captureRequestBody(req *http.Request) error {
 	return nil
 }
 
-// RoundTrip forwards req upstream and returns the response to give the
-// client: upstream's, once recorded, or a synthetic problem. It never
-// returns an error, so goproxy never drops the client connection. The
-// exchange stays in flight, holding Shutdown back, until goproxy has
-// written the response and closed its body.
+// RoundTrip is the goproxy RoundTripper of a plain-HTTP exchange.
 func (x *exchange) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Response, error) {
+	return x.roundTrip(req), nil
+}
+
+// roundTrip forwards req upstream and returns the response to give the
+// client: upstream's, once recorded, or a synthetic problem. It never
+// fails, so the client always gets an answer. The exchange stays in
+// flight, holding Shutdown back, until the response has been written and
+// its body closed.
+func (x *exchange) roundTrip(req *http.Request) *http.Response {
 	p := x.p
 	if !p.flight.begin() {
 		return problemResponse(req, http.StatusServiceUnavailable, ProblemShuttingDown, "shutting down",
-			"acmeproxy is shutting down; the request was not forwarded"), nil
+			"acmeproxy is shutting down; the request was not forwarded")
 	}
 	resp := x.forward(req)
-	fb := &flightBody{ReadCloser: resp.Body, end: p.flight.end}
-	if c := x.client; c != nil && resp.StatusCode >= 200 && resp.ContentLength >= 0 && resp.ContentLength <= maxCorked {
-		// goproxy writes the head and the body of this response next, and
-		// closes the body once both are written.
-		c.cork()
-		fb.written = c.uncork
-	}
-	resp.Body = fb
-	return resp, nil
+	resp.Body = &flightBody{ReadCloser: resp.Body, end: p.flight.end}
+	return resp
 }
-
-// maxCorked is the largest response body whose TLS records are sent
-// together with the head's (see trackedConn.cork).
-const maxCorked = 16 << 10
 
 // forward sends req upstream and returns what the client should receive.
 func (x *exchange) forward(req *http.Request) *http.Response {
@@ -128,7 +130,13 @@ func (x *exchange) forward(req *http.Request) *http.Response {
 		out.Header = req.Header.Clone()
 		out.Header["User-Agent"] = []string{""}
 	}
-	resp, err := x.p.tr.RoundTrip(&out)
+	var resp *http.Response
+	var err error
+	if x.p.up.takes(&out, x.reqTap == nil) {
+		resp, err = x.p.up.roundTrip(&out)
+	} else {
+		resp, err = x.p.tr.RoundTrip(&out)
+	}
 	var body []byte
 	if err == nil && !oversized(resp, limit) {
 		body, err = readUpTo(resp.Body, resp.ContentLength, limit)

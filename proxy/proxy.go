@@ -26,6 +26,7 @@ type Proxy struct {
 	gp        *goproxy.ProxyHttpServer
 	srv       *http.Server
 	tr        *http.Transport
+	up        *upstream
 	leaves    *mitmca.LeafCache
 	serverTLS *tls.Config
 	scope     *scope
@@ -56,9 +57,10 @@ func New(cfg Config) (*Proxy, error) {
 		p.scope.addEntry(h)
 	}
 	p.tr = newTransport(&p.cfg)
+	p.up = newUpstream(&p.cfg, p.tr)
 	p.gp = p.newGoproxy()
 	p.srv = &http.Server{
-		Handler:           p.gp,
+		Handler:           http.HandlerFunc(p.route),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       p.cfg.ClientIdleTimeout,
 		ErrorLog:          p.log,
@@ -89,15 +91,11 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	return gp
 }
 
-// onConnect decides, per CONNECT, between interception and a blind tunnel.
-func (p *Proxy) onConnect(target string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
-	if !p.scope.intercepts(target) {
-		p.stats.tunnelled.Add(1)
-		return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, target
-	}
-	p.stats.intercepted.Add(1)
-	ctx.UserData = &tunnel{conn: connID(ctx.Req.Context()), client: clientConn(ctx.Req.Context()), target: target}
-	return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: p.mitmTLS}, target
+// onConnect handles the CONNECTs that reach goproxy: those route did
+// not intercept, which are tunnelled untouched.
+func (p *Proxy) onConnect(target string, _ *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	p.stats.tunnelled.Add(1)
+	return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, target
 }
 
 // serveNonProxy answers requests that are not proxy requests (a client
@@ -137,6 +135,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	p.conns.closeAll()
 	p.tr.CloseIdleConnections()
+	p.up.closeIdle()
 	return err
 }
 

@@ -57,6 +57,10 @@ func shapes(t *testing.T) (*httptest.Server, *atomic.Int32) {
 		sum := sha256.Sum256(b)
 		_, _ = io.WriteString(w, hex.EncodeToString(sum[:]))
 	})
+	mux.HandleFunc("/close", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Connection", "close")
+		_, _ = io.WriteString(w, "last")
+	})
 	mux.HandleFunc("/ua", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, "%q", r.Header.Values("User-Agent"))
 	})
