@@ -361,9 +361,13 @@ func (l *Ledger) noteProblem(x *Exchange, p *acme.Problem) {
 	switch p.Type.Name() {
 	case acme.ErrBadNonce:
 		streak := 1
-		if n := len(a.BadNonces); n > 0 && x.Repeat && !a.BadNonces[n-1].ended && a.BadNonces[n-1].url == x.URL {
-			streak = a.BadNonces[n-1].Streak + 1
+		if i, ok := a.openNonces[x.URL]; ok {
+			streak = a.BadNonces[i].Streak + 1 // followUp kept it open: this retry was refused too
 		}
+		if a.openNonces == nil {
+			a.openNonces = map[string]int{}
+		}
+		a.openNonces[x.URL] = len(a.BadNonces)
 		a.BadNonces = append(a.BadNonces, NonceRetry{Ref: x.Ref, Streak: streak, offered: x.Response.ReplayNonce, url: x.URL})
 	case acme.ErrRateLimited:
 		rl := RateLimit{Ref: x.Ref, Detail: p.Detail, url: x.URL}
@@ -374,17 +378,22 @@ func (l *Ledger) noteProblem(x *Exchange, p *acme.Problem) {
 	}
 }
 
-// followUp records, on the account's last badNonce or 429, what the next
-// request to the same URL was. It runs for every request of an account.
+// followUp records what the next request to the same URL was: on the
+// account's last badNonce answer from that URL, and on its last 429. It
+// runs for every request of an account, before noteProblem.
+//
+// A badNonce retry is matched by URL, not by being the account's next
+// request: a client with several requests in flight (lego's nonce pool)
+// sends others before it retries the refused one (RFC 8555 §6.5).
 func followUp(a *Account, x *Exchange) {
-	if n := len(a.BadNonces); n > 0 && a.BadNonces[n-1].Ref != x.Ref {
-		b := &a.BadNonces[n-1]
-		if !b.Retried && b.url == x.URL {
+	if i, ok := a.openNonces[x.URL]; ok && a.BadNonces[i].Ref != x.Ref {
+		b := &a.BadNonces[i]
+		if !b.Retried {
 			b.Retried = true
 			b.UsedOfferedNonce = x.JWS != nil && b.offered != "" && x.JWS.Protected.Nonce == b.offered
 		}
 		if p := x.Problem(); p == nil || p.Type.Name() != acme.ErrBadNonce {
-			b.ended = true
+			delete(a.openNonces, x.URL) // the streak ends
 		}
 	}
 	if n := len(a.RateLimits); n > 0 {
