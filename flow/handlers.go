@@ -5,6 +5,7 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 func (l *Ledger) onAccount(x *Exchange) {
@@ -75,7 +76,7 @@ func (l *Ledger) onOrderCreate(x *Exchange) {
 	}
 	o := l.orders[r.Location]
 	if o == nil {
-		l.missed(idURL, r.Location)
+		l.missed(idset.URL, r.Location)
 		o = &Order{URL: r.Location, Account: a, FirstSeen: x.Start}
 		l.orders[o.URL] = o
 		a.Orders = append(a.Orders, o)
@@ -225,7 +226,7 @@ func (l *Ledger) applyChallenge(z *Authz, body *acme.Challenge, ref Ref) *Challe
 	u := body.Location()
 	c := l.challenges[u]
 	if c == nil {
-		l.missed(idURL, u)
+		l.missed(idset.URL, u)
 		c = &Challenge{URL: u, Authz: z}
 		if u != "" {
 			l.challenges[u] = c
@@ -260,7 +261,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 	r := x.Response
 	c := l.challenges[x.URL]
 	if c == nil {
-		l.missed(idURL, x.URL)
+		l.missed(idset.URL, x.URL)
 		up := r.Link("up")
 		if up == "" {
 			return // a challenge the recording never introduced
@@ -311,7 +312,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 func (l *Ledger) authzAt(url string, a *Account, t time.Time) *Authz {
 	z := l.authzs[url]
 	if z == nil {
-		l.missed(idURL, url)
+		l.missed(idset.URL, url)
 		z = &Authz{URL: url, FirstSeen: t}
 		l.authzs[url] = z
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 // Ledger folds decoded exchanges, in time order, into accounts and their
@@ -25,7 +26,7 @@ type Ledger struct {
 
 	accountList []*Account
 	sessionList []*Session
-	nonces      hashSet // hashes of every JWS nonce sent
+	nonces      idset.Set // hashes of every JWS nonce sent
 	last        map[*Account]*lastRequest
 	urlLast     map[urlKey]*lastRequest
 	byIssuer    map[string][]*Certificate // certificates by IssuerURL
@@ -147,12 +148,12 @@ func (l *Ledger) account(m *decode.Message, ref Ref) *Account {
 	var a *Account
 	if m.Account != nil && m.Account.Thumbprint != "" {
 		if a = l.accounts[m.Account.Thumbprint]; a == nil {
-			l.missed(idKey, m.Account.Thumbprint)
+			l.missed(idset.Key, m.Account.Thumbprint)
 		}
 	}
 	if a == nil && m.AccountURL != "" {
 		if a = l.accountByURL[m.AccountURL]; a == nil {
-			l.missed(idURL, m.AccountURL)
+			l.missed(idset.URL, m.AccountURL)
 		}
 	}
 	if a == nil && m.Account == nil {
@@ -212,9 +213,9 @@ func (l *Ledger) context(x *Exchange) {
 		// A 64-bit hash stands for the nonce: a million nonces take 8 MB
 		// rather than 60, and a false "reused" needs a collision (odds of
 		// about 3·10^-8 among a million nonces).
-		n := idHash(idNonce, m.JWS.Protected.Nonce)
-		if x.ReusedNonce = l.nonces.has(n); !x.ReusedNonce {
-			l.nonces.add(n)
+		n := idset.Hash(idset.Nonce, m.JWS.Protected.Nonce)
+		if x.ReusedNonce = l.nonces.Has(n); !x.ReusedNonce {
+			l.nonces.Add(n)
 		}
 	}
 	cur := &lastRequest{method: m.Method, url: m.URL, at: m.Start}
