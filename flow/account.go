@@ -66,6 +66,7 @@ type Account struct {
 	// it, the urlLast entries that are about it, and its place in the
 	// ledger's least-recently-touched list.
 	thumbprints []string
+	ordersURL   string // the orders list URL its account object named
 	urlKeys     []urlKey
 	lastTouch   uint64
 	prev, next  *Account

@@ -186,6 +186,7 @@ func (l *Ledger) identities(a *Account) []uint64 {
 		add(idset.Key, t)
 	}
 	add(idset.URL, a.URL)
+	add(idset.URL, a.ordersURL)
 	for _, z := range a.Authzs {
 		add(idset.URL, z.URL)
 		for _, c := range z.Challenges {
@@ -204,11 +205,13 @@ func (l *Ledger) identities(a *Account) []uint64 {
 }
 
 // forgettable returns what a decoder learned about a and may forget
-// with it: the account URL and its objects' URLs (not a certificate's
-// issuer, which CAs share), and its key thumbprints.
+// with it: the account and orders list URLs and its objects' URLs (not a
+// certificate's issuer, which CAs share), and its key thumbprints.
 func forgettable(a *Account) (urls, thumbprints []string) {
-	if a.URL != "" {
-		urls = append(urls, a.URL)
+	for _, u := range []string{a.URL, a.ordersURL} {
+		if u != "" {
+			urls = append(urls, u)
+		}
 	}
 	for _, z := range a.Authzs {
 		urls = append(urls, z.URL)

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/acmeproxy/acmeproxy/acme"
@@ -44,6 +45,9 @@ func (l *Ledger) onAccount(x *Exchange) {
 		}
 		if r.Account.Agreement != "" || (r.Account.TermsOfServiceAgreed != nil && *r.Account.TermsOfServiceAgreed) {
 			a.TermsAgreed = true
+		}
+		if r.Account.Orders != "" && a.ordersURL == "" {
+			a.ordersURL = resolveRef(x.URL, r.Account.Orders)
 		}
 	}
 	if x.Operation == decode.OpAccountDeactivate && r.OK() {
@@ -333,3 +337,17 @@ func (z *Authz) owner() *Account {
 }
 
 func statusOf(r *decode.Response) acme.Status { return r.ResourceStatus() }
+
+// resolveRef resolves ref against the URL base as the decoder does when it
+// learns a URL from a body, so that the ledger names the same string.
+func resolveRef(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(u).String()
+}
