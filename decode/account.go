@@ -1,5 +1,7 @@
 package decode
 
+import "github.com/acmeproxy/acmeproxy/internal/idset"
+
 // resolveAccount finds the signing key (the embedded "jwk", or the key
 // learned for the "kid"), verifies the signature with it and names the
 // account (acme-reference.md §10.1).
@@ -14,6 +16,9 @@ func (s *state) resolveAccount() {
 		j.Key, j.KeySource = key, KeyFromJWK
 	} else if kid := j.Protected.KID; kid != "" {
 		j.Key, j.KeySource = s.d.keys[kid], KeyFromKid
+		if j.Key == nil {
+			s.d.missed(idset.URL, kid)
+		}
 	}
 	s.m.add(j.verify()...)
 	s.m.Account = j.Key
@@ -39,7 +44,11 @@ func (s *state) accountURL() string {
 		return s.m.URL
 	}
 	if k := s.m.Account; k != nil {
-		return s.d.accounts[k.Thumbprint]
+		u, ok := s.d.accounts[k.Thumbprint]
+		if !ok {
+			s.d.missed(idset.Key, k.Thumbprint)
+		}
+		return u
 	}
 	return ""
 }

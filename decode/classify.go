@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/acmeproxy/acmeproxy/acme"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 // classify decides which endpoint the request went to: a URL a directory
@@ -18,6 +19,7 @@ func (s *state) classify() {
 		s.fact = f
 		return
 	}
+	s.d.missed(idset.URL, u)
 	for _, p := range s.d.prefixes {
 		if rest, ok := strings.CutPrefix(u, p.base+"/"); ok && rest != "" {
 			s.fact = urlFact{ep: epRenewalInfo, basis: BasisDirectory, dialect: p.dialect}

@@ -5,13 +5,15 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
 // Decoder decodes the exchanges of one recording, in recorded order, and
 // learns from each what the next ones mean: directories, URLs named by
 // responses, challenge tokens and account keys (see the package
-// documentation). Its knowledge only grows; it never forgets or reorders.
+// documentation). Its knowledge grows until Forget drops what belongs to
+// an account the caller is done with; it never reorders.
 //
 // A Decoder is not safe for concurrent use. The zero value is not ready;
 // use NewDecoder.
@@ -22,6 +24,11 @@ type Decoder struct {
 	keys     map[string]*Key    // account URL (kid) → account key
 	accounts map[string]string  // key thumbprint → account URL
 	jwks     map[string]parsedJWK
+
+	// forgotten holds the hashes of what Forget dropped; revived those
+	// that decoding needed since the last Revived.
+	forgotten idset.Set
+	revived   []uint64
 }
 
 // parsedJWK caches parseJWK's result for one JWK text: a v1 client embeds

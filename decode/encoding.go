@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/json"
 	"io"
 	"strings"
 
@@ -50,4 +51,32 @@ func contentBody(b journal.Body, headers journal.Headers, code IssueCode) ([]byt
 		return nil, []Issue{issuef(code, "body over %d bytes once decoded", maxDecodedBody)}
 	}
 	return out, nil
+}
+
+// jsonString decodes raw, a JSON value taken from a document that has
+// been parsed (so well-formed), as a string. A string of printable ASCII
+// without escapes — every JWS member and header of real traffic — is its
+// own text between the quotes; anything else goes through encoding/json,
+// which would scan the value again for validity and copy it through
+// reflection (a tenth of the decoder's JSON time on the benchmark's mix).
+func jsonString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	inner := raw[1 : len(raw)-1]
+	plain := raw[len(raw)-1] == '"'
+	for _, c := range inner {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(inner), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }

@@ -163,8 +163,8 @@ func envelopeString(obj map[string]json.RawMessage, name string, issues []Issue)
 	if !ok {
 		return "", false, append(issues, issuef(IssueJWSMissingMember, "JWS has no %q member", name))
 	}
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+	s, ok := jsonString(raw)
+	if !ok {
 		return "", false, append(issues, issuef(IssueJWSMissingMember, "JWS %q is not a string", name))
 	}
 	return s, true, issues
@@ -235,7 +235,13 @@ func parseHeaderJSON(b []byte, what string) (Header, []Issue) {
 	slices.Sort(h.Members)
 	var issues []Issue
 	str := func(name string, dst *string) {
-		if raw, ok := members[name]; ok && (len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, dst) != nil) {
+		raw, ok := members[name]
+		if !ok {
+			return
+		}
+		if s, isString := jsonString(raw); isString {
+			*dst = s
+		} else {
 			issues = append(issues, issuef(IssueJWSBadHeader, "%s %q is not a string", what, name))
 		}
 	}

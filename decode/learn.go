@@ -3,6 +3,8 @@ package decode
 import (
 	"net/url"
 	"strings"
+
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 // AddDirectory teaches d a directory: its URL, every resource URL it
@@ -57,6 +59,9 @@ func (d *Decoder) setURL(u string, f urlFact) {
 		return
 	}
 	prev, ok := d.urls[u]
+	if !ok {
+		d.missed(idset.URL, u)
+	}
 	switch {
 	case !ok || f.basis == BasisDirectory && prev.basis != BasisDirectory:
 		d.urls[u] = f

@@ -47,8 +47,8 @@ type Account struct {
 	NonceFetches int `json:"nonce_fetches"`
 	// Errors counts the account's requests answered with a problem.
 	Errors int `json:"errors"`
-	// BadNonces lists the requests refused with badNonce, and Retries the
-	// requests that followed each within the account.
+	// BadNonces lists the requests refused with badNonce and, on each,
+	// whether the account sent the same request again.
 	BadNonces []NonceRetry `json:"bad_nonces,omitempty"`
 	// RateLimits lists the 429 answers the account received.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`
@@ -56,11 +56,17 @@ type Account struct {
 	KeyChanges []Ref `json:"key_changes,omitempty"`
 
 	sessions map[string]bool // recordings the account appears in
+	// openNonces maps a URL to the index in BadNonces of the last
+	// badNonce answer from it, while no other answer from it has ended
+	// the streak. A client with requests in flight at once (lego) retries
+	// each refused one after others: the retry is matched by URL.
+	openNonces map[string]int
 
 	// For eviction (evict.go): every key thumbprint the ledger maps to
 	// it, the urlLast entries that are about it, and its place in the
 	// ledger's least-recently-touched list.
 	thumbprints []string
+	ordersURL   string // the orders list URL its account object named
 	urlKeys     []urlKey
 	lastTouch   uint64
 	prev, next  *Account
@@ -73,20 +79,21 @@ type Account struct {
 // NonceRetry is a badNonce answer and what the client did next.
 type NonceRetry struct {
 	Ref Ref `json:"ref"`
-	// Retried is set when the next request of the account repeated the
-	// refused one (same URL) with a new nonce.
+	// Retried is set when a later request of the account repeated the
+	// refused one: the next to the same URL, whatever went to other URLs
+	// in between.
 	Retried bool `json:"retried"`
 	// UsedOfferedNonce is set when that retry used the Replay-Nonce of the
 	// badNonce answer, as RFC 8555 §6.5 intends.
 	UsedOfferedNonce bool `json:"used_offered_nonce"`
-	// Streak is the number of consecutive badNonce answers this one ends.
+	// Streak is the number of consecutive badNonce answers to requests of
+	// the account to this URL that this one ends: an answer other than
+	// badNonce from the URL starts a new streak; requests to other URLs
+	// in between do not.
 	Streak int `json:"streak"`
 	// offered is the Replay-Nonce of the badNonce answer.
 	offered string
 	url     string
-	// ended is set once a later request of the account got an answer
-	// other than badNonce: the next badNonce starts a new streak.
-	ended bool
 }
 
 // RateLimit is a 429 answer.

@@ -1,5 +1,7 @@
 package flow
 
+import "github.com/acmeproxy/acmeproxy/internal/idset"
+
 // Eviction bounds a ledger by its open state. A caller that streams a long
 // recording closes (Close) and then evicts (Evict) the accounts that have
 // been idle for a while, after judging them; the ledger then forgets them,
@@ -25,32 +27,15 @@ type eviction struct {
 	newURLKey bool
 
 	lru       lruList             // live accounts, least recently touched first
-	tombs     hashSet             // identities of evicted accounts
+	tombs     idset.Set           // identities of evicted accounts
 	revived   map[uint64]struct{} // tombs the traffic came back to
 	keep      map[uint64]struct{} // identities whose accounts are never evicted
 	evicted   int
 	listDirty int // evicted accounts still in accountList
-}
 
-// Identity kinds, hashed with the identity so that a URL and a token with
-// the same text stay apart.
-const (
-	idKey   = 'k' // key thumbprint
-	idURL   = 'u' // account or object URL
-	idToken = 't' // challenge token
-	idNonce = 'n' // JWS nonce (not an identity: the reused-nonce set)
-)
-
-// idHash is FNV-1a (64 bits) over kind and s: stable across runs, so that
-// a second run recognises the identities the first one noted.
-func idHash(kind byte, s string) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	h = (h ^ uint64(kind)) * prime
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * prime
-	}
-	return h
+	// forget, when set (by Feed), is told the URLs and key thumbprints
+	// of each evicted account, for the decoder to forget.
+	forget func(urls, thumbprints []string)
 }
 
 // lruList is an intrusive doubly linked list of accounts.
@@ -102,8 +87,8 @@ func (l *Ledger) missed(kind byte, s string) {
 	if l.evicted == 0 || s == "" {
 		return
 	}
-	h := idHash(kind, s)
-	if l.tombs.has(h) {
+	h := idset.Hash(kind, s)
+	if l.tombs.Has(h) {
 		if l.revived == nil {
 			l.revived = map[uint64]struct{}{}
 		}
@@ -114,7 +99,7 @@ func (l *Ledger) missed(kind byte, s string) {
 // mapKey makes thumbprint one of a's keys.
 func (l *Ledger) mapKey(thumbprint string, a *Account) {
 	if _, ok := l.accounts[thumbprint]; !ok {
-		l.missed(idKey, thumbprint)
+		l.missed(idset.Key, thumbprint)
 	}
 	l.accounts[thumbprint] = a
 	a.thumbprints = append(a.thumbprints, thumbprint)
@@ -194,33 +179,75 @@ func (l *Ledger) identities(a *Account) []uint64 {
 	var out []uint64
 	add := func(kind byte, s string) {
 		if s != "" {
-			out = append(out, idHash(kind, s))
+			out = append(out, idset.Hash(kind, s))
 		}
 	}
 	for _, t := range a.thumbprints {
-		add(idKey, t)
+		add(idset.Key, t)
 	}
-	add(idURL, a.URL)
+	add(idset.URL, a.URL)
+	add(idset.URL, a.ordersURL)
 	for _, z := range a.Authzs {
-		add(idURL, z.URL)
+		add(idset.URL, z.URL)
 		for _, c := range z.Challenges {
-			add(idURL, c.URL)
-			add(idToken, c.Token)
+			add(idset.URL, c.URL)
+			add(idset.Token, c.Token)
 		}
 	}
 	for _, o := range a.Orders {
-		add(idURL, o.URL)
-		add(idURL, o.FinalizeURL)
+		add(idset.URL, o.URL)
+		add(idset.URL, o.FinalizeURL)
 	}
 	for _, c := range a.Certificates {
-		add(idURL, c.URL)
+		add(idset.URL, c.URL)
 	}
 	return out
 }
 
+// forgettable returns what a decoder learned about a and may forget
+// with it: the account and orders list URLs and its objects' URLs (not a
+// certificate's issuer, which CAs share), and its key thumbprints.
+func forgettable(a *Account) (urls, thumbprints []string) {
+	for _, u := range []string{a.URL, a.ordersURL} {
+		if u != "" {
+			urls = append(urls, u)
+		}
+	}
+	for _, z := range a.Authzs {
+		urls = append(urls, z.URL)
+		for _, c := range z.Challenges {
+			urls = append(urls, c.URL)
+		}
+	}
+	for _, o := range a.Orders {
+		urls = append(urls, o.URL)
+		if o.FinalizeURL != "" {
+			urls = append(urls, o.FinalizeURL)
+		}
+	}
+	for _, c := range a.Certificates {
+		urls = append(urls, c.URL)
+	}
+	return urls, a.thumbprints
+}
+
+// revive notes the identities that a decoder, told to forget them,
+// found the traffic coming back to (decode.Decoder.Revived).
+func (l *Ledger) revive(hashes []uint64) {
+	for _, h := range hashes {
+		if l.tombs.Has(h) {
+			if l.revived == nil {
+				l.revived = map[uint64]struct{}{}
+			}
+			l.revived[h] = struct{}{}
+		}
+	}
+}
+
 // Evict forgets a, which the caller has closed (Close) and judged: its
 // objects, its keys and URLs, and what the ledger kept to judge its next
-// requests. Later traffic about it is noted (Revivals). Ledger-wide facts
+// requests. Within Feed, the decoder forgets a's URLs and keys too
+// (decode.Decoder.Forget), a few dozen exchanges later: it decodes ahead. Later traffic about it is noted (Revivals). Ledger-wide facts
 // stay: the session counters, and the nonces it sent (a reused nonce is
 // recognised whoever reuses it).
 func (l *Ledger) Evict(a *Account) {
@@ -228,7 +255,10 @@ func (l *Ledger) Evict(a *Account) {
 		return
 	}
 	for _, h := range l.identities(a) {
-		l.tombs.add(h)
+		l.tombs.Add(h)
+	}
+	if l.forget != nil {
+		l.forget(forgettable(a))
 	}
 	for _, t := range a.thumbprints {
 		if l.accounts[t] == a {

@@ -17,8 +17,9 @@ func recording(name string) string {
 	return filepath.Join("..", "examples", "recordings", name+".jsonl")
 }
 
-// badNonce streaks count consecutive refusals of the same request: a
-// success in between starts a new streak.
+// badNonce streaks count consecutive refusals of the same request (same
+// URL): a success in between starts a new streak, requests to other URLs
+// in between do not, and a retry is recognised after them.
 func TestBadNonceStreaks(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -33,6 +34,9 @@ func TestBadNonceStreaks(t *testing.T) {
 		{"v2-bad-nonce-storm", []int{1, 2, 3, 4, 5, 6, 7, 8},
 			[]bool{true, true, true, true, true, true, true, false}, make([]bool, 8)},
 		{"v2-bad-nonce-given-up", []int{1}, []bool{false}, []bool{false}},
+		// two requests in flight: a, b refused; a again (stale nonce),
+		// refused; b, then a, with the offered nonces
+		{"v2-bad-nonce-interleaved", []int{1, 1, 2}, []bool{true, true, true}, []bool{false, true, true}},
 	} {
 		a := ledgerOf(t, recording(tc.name)).Accounts()[0]
 		if len(a.BadNonces) != len(tc.streaks) {

@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"errors"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/journal"
@@ -29,20 +31,29 @@ type Source struct {
 // exchanges ahead of the ledger, so that it overlaps observing and visit.
 // The decoder still sees the exchanges one at a time in the merged order,
 // and l and visit are used only on the calling goroutine; d is not used
-// after Feed returns.
+// after Feed returns. What l evicts (Ledger.Evict, from visit) d forgets
+// (decode.Decoder.Forget) before its next exchange, and what d then finds
+// the traffic coming back to counts among l's Revivals.
 func Feed(l *Ledger, d *decode.Decoder, sources []Source, visit func(*Exchange) error) error {
 	chunks := make(chan []decoded, feedDepth)
 	done := make(chan struct{})
-	go decodeAhead(d, sources, chunks, done)
+	fq := &forgetQueue{}
+	l.forget = fq.push
+	go decodeAhead(d, sources, chunks, done, fq)
 	defer func() {
+		l.forget = nil
 		close(done)
 		for range chunks { // let decodeAhead finish with d
 		}
+		fq.apply(d) // what was evicted after the last decode
 	}()
 	for chunk := range chunks {
 		for _, dm := range chunk {
 			if dm.err != nil {
 				return dm.err
+			}
+			if dm.revived != nil {
+				l.revive(dm.revived)
 			}
 			x := l.Observe(sources[dm.src].Name, dm.m)
 			if up := sources[dm.src].Upstream; up != "" && x.Session.Upstream == "" {
@@ -71,12 +82,45 @@ type decoded struct {
 	m   *decode.Message
 	src int
 	err error
+	// revived are the forgotten identities decoding m needed
+	// (decode.Decoder.Revived).
+	revived []uint64
+}
+
+// forgetQueue carries what the ledger evicts, from the goroutine that
+// observes to the one that decodes.
+type forgetQueue struct {
+	mu      sync.Mutex
+	pending atomic.Bool
+	urls    []string
+	thumbs  []string
+}
+
+func (q *forgetQueue) push(urls, thumbprints []string) {
+	q.mu.Lock()
+	q.urls = append(q.urls, urls...)
+	q.thumbs = append(q.thumbs, thumbprints...)
+	q.pending.Store(true)
+	q.mu.Unlock()
+}
+
+// apply makes d forget what was pushed since the last call.
+func (q *forgetQueue) apply(d *decode.Decoder) {
+	if !q.pending.Load() {
+		return
+	}
+	q.mu.Lock()
+	urls, thumbs := q.urls, q.thumbs
+	q.urls, q.thumbs = nil, nil
+	q.pending.Store(false)
+	q.mu.Unlock()
+	d.Forget(urls, thumbs)
 }
 
 // decodeAhead merges the sources in time order and decodes their
 // exchanges, in chunks, until the sources end, one fails, or done is
 // closed. It closes chunks when it returns.
-func decodeAhead(d *decode.Decoder, sources []Source, chunks chan<- []decoded, done <-chan struct{}) {
+func decodeAhead(d *decode.Decoder, sources []Source, chunks chan<- []decoded, done <-chan struct{}, fq *forgetQueue) {
 	defer close(chunks)
 	chunk := make([]decoded, 0, feedChunk)
 	send := func() bool {
@@ -98,7 +142,9 @@ func decodeAhead(d *decode.Decoder, sources []Source, chunks chan<- []decoded, d
 	}
 	for h.Len() > 0 {
 		top := (*h)[0]
-		chunk = append(chunk, decoded{m: d.Decode(top.e), src: top.src})
+		fq.apply(d)
+		m := d.Decode(top.e)
+		chunk = append(chunk, decoded{m: m, src: top.src, revived: d.Revived()})
 		heap.Pop(h)
 		if err := h.pull(top.src, sources[top.src]); err != nil {
 			chunk = append(chunk, decoded{err: err})

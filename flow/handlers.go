@@ -1,10 +1,12 @@
 package flow
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 func (l *Ledger) onAccount(x *Exchange) {
@@ -44,6 +46,9 @@ func (l *Ledger) onAccount(x *Exchange) {
 		if r.Account.Agreement != "" || (r.Account.TermsOfServiceAgreed != nil && *r.Account.TermsOfServiceAgreed) {
 			a.TermsAgreed = true
 		}
+		if r.Account.Orders != "" && a.ordersURL == "" {
+			a.ordersURL = resolveRef(x.URL, r.Account.Orders)
+		}
 	}
 	if x.Operation == decode.OpAccountDeactivate && r.OK() {
 		a.add(EventDeactivated, acme.StatusDeactivated, x.Ref, nil)
@@ -75,7 +80,7 @@ func (l *Ledger) onOrderCreate(x *Exchange) {
 	}
 	o := l.orders[r.Location]
 	if o == nil {
-		l.missed(idURL, r.Location)
+		l.missed(idset.URL, r.Location)
 		o = &Order{URL: r.Location, Account: a, FirstSeen: x.Start}
 		l.orders[o.URL] = o
 		a.Orders = append(a.Orders, o)
@@ -225,7 +230,7 @@ func (l *Ledger) applyChallenge(z *Authz, body *acme.Challenge, ref Ref) *Challe
 	u := body.Location()
 	c := l.challenges[u]
 	if c == nil {
-		l.missed(idURL, u)
+		l.missed(idset.URL, u)
 		c = &Challenge{URL: u, Authz: z}
 		if u != "" {
 			l.challenges[u] = c
@@ -260,7 +265,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 	r := x.Response
 	c := l.challenges[x.URL]
 	if c == nil {
-		l.missed(idURL, x.URL)
+		l.missed(idset.URL, x.URL)
 		up := r.Link("up")
 		if up == "" {
 			return // a challenge the recording never introduced
@@ -311,7 +316,7 @@ func (l *Ledger) onChallenge(x *Exchange) {
 func (l *Ledger) authzAt(url string, a *Account, t time.Time) *Authz {
 	z := l.authzs[url]
 	if z == nil {
-		l.missed(idURL, url)
+		l.missed(idset.URL, url)
 		z = &Authz{URL: url, FirstSeen: t}
 		l.authzs[url] = z
 	}
@@ -332,3 +337,17 @@ func (z *Authz) owner() *Account {
 }
 
 func statusOf(r *decode.Response) acme.Status { return r.ResourceStatus() }
+
+// resolveRef resolves ref against the URL base as the decoder does when it
+// learns a URL from a body, so that the ledger names the same string.
+func resolveRef(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(u).String()
+}

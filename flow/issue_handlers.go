@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/acmeproxy/acmeproxy/acme"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 // orderAt returns the order at url, creating it for account a.
 func (l *Ledger) orderAt(url string, a *Account, t time.Time) *Order {
 	o := l.orders[url]
 	if o == nil {
-		l.missed(idURL, url)
+		l.missed(idset.URL, url)
 		o = &Order{URL: url, Account: a, FirstSeen: t}
 		l.orders[url] = o
 		if a != nil {
@@ -26,7 +27,7 @@ func (l *Ledger) orderAt(url string, a *Account, t time.Time) *Order {
 func (l *Ledger) certAt(url string, a *Account) *Certificate {
 	c := l.certs[url]
 	if c == nil {
-		l.missed(idURL, url)
+		l.missed(idset.URL, url)
 		c = &Certificate{URL: url, Account: a}
 		l.certs[url] = c
 		if a != nil {
@@ -60,7 +61,7 @@ func (l *Ledger) newIssuance(x *Exchange) *Issuance {
 func (l *Ledger) onFinalize(x *Exchange) {
 	o := l.finalizeURLs[x.URL]
 	if o == nil {
-		l.missed(idURL, x.URL)
+		l.missed(idset.URL, x.URL)
 		o = l.orderAt("finalize:"+x.URL, x.Account, x.Start)
 		o.FinalizeURL = x.URL
 		l.finalizeURLs[x.URL] = o
@@ -189,7 +190,7 @@ func (l *Ledger) onSelfCheck(x *Exchange) {
 	}
 	c := l.tokens[x.SelfCheck.Token]
 	if c == nil {
-		l.missed(idToken, x.SelfCheck.Token)
+		l.missed(idset.Token, x.SelfCheck.Token)
 	}
 	if c == nil || c.Authz == nil {
 		return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/idset"
 )
 
 // Ledger folds decoded exchanges, in time order, into accounts and their
@@ -25,7 +26,7 @@ type Ledger struct {
 
 	accountList []*Account
 	sessionList []*Session
-	nonces      hashSet // hashes of every JWS nonce sent
+	nonces      idset.Set // hashes of every JWS nonce sent
 	last        map[*Account]*lastRequest
 	urlLast     map[urlKey]*lastRequest
 	byIssuer    map[string][]*Certificate // certificates by IssuerURL
@@ -147,12 +148,12 @@ func (l *Ledger) account(m *decode.Message, ref Ref) *Account {
 	var a *Account
 	if m.Account != nil && m.Account.Thumbprint != "" {
 		if a = l.accounts[m.Account.Thumbprint]; a == nil {
-			l.missed(idKey, m.Account.Thumbprint)
+			l.missed(idset.Key, m.Account.Thumbprint)
 		}
 	}
 	if a == nil && m.AccountURL != "" {
 		if a = l.accountByURL[m.AccountURL]; a == nil {
-			l.missed(idURL, m.AccountURL)
+			l.missed(idset.URL, m.AccountURL)
 		}
 	}
 	if a == nil && m.Account == nil {
@@ -212,9 +213,9 @@ func (l *Ledger) context(x *Exchange) {
 		// A 64-bit hash stands for the nonce: a million nonces take 8 MB
 		// rather than 60, and a false "reused" needs a collision (odds of
 		// about 3·10^-8 among a million nonces).
-		n := idHash(idNonce, m.JWS.Protected.Nonce)
-		if x.ReusedNonce = l.nonces.has(n); !x.ReusedNonce {
-			l.nonces.add(n)
+		n := idset.Hash(idset.Nonce, m.JWS.Protected.Nonce)
+		if x.ReusedNonce = l.nonces.Has(n); !x.ReusedNonce {
+			l.nonces.Add(n)
 		}
 	}
 	cur := &lastRequest{method: m.Method, url: m.URL, at: m.Start}
@@ -361,9 +362,13 @@ func (l *Ledger) noteProblem(x *Exchange, p *acme.Problem) {
 	switch p.Type.Name() {
 	case acme.ErrBadNonce:
 		streak := 1
-		if n := len(a.BadNonces); n > 0 && x.Repeat && !a.BadNonces[n-1].ended && a.BadNonces[n-1].url == x.URL {
-			streak = a.BadNonces[n-1].Streak + 1
+		if i, ok := a.openNonces[x.URL]; ok {
+			streak = a.BadNonces[i].Streak + 1 // followUp kept it open: this retry was refused too
 		}
+		if a.openNonces == nil {
+			a.openNonces = map[string]int{}
+		}
+		a.openNonces[x.URL] = len(a.BadNonces)
 		a.BadNonces = append(a.BadNonces, NonceRetry{Ref: x.Ref, Streak: streak, offered: x.Response.ReplayNonce, url: x.URL})
 	case acme.ErrRateLimited:
 		rl := RateLimit{Ref: x.Ref, Detail: p.Detail, url: x.URL}
@@ -374,17 +379,22 @@ func (l *Ledger) noteProblem(x *Exchange, p *acme.Problem) {
 	}
 }
 
-// followUp records, on the account's last badNonce or 429, what the next
-// request to the same URL was. It runs for every request of an account.
+// followUp records what the next request to the same URL was: on the
+// account's last badNonce answer from that URL, and on its last 429. It
+// runs for every request of an account, before noteProblem.
+//
+// A badNonce retry is matched by URL, not by being the account's next
+// request: a client with several requests in flight (lego's nonce pool)
+// sends others before it retries the refused one (RFC 8555 §6.5).
 func followUp(a *Account, x *Exchange) {
-	if n := len(a.BadNonces); n > 0 && a.BadNonces[n-1].Ref != x.Ref {
-		b := &a.BadNonces[n-1]
-		if !b.Retried && b.url == x.URL {
+	if i, ok := a.openNonces[x.URL]; ok && a.BadNonces[i].Ref != x.Ref {
+		b := &a.BadNonces[i]
+		if !b.Retried {
 			b.Retried = true
 			b.UsedOfferedNonce = x.JWS != nil && b.offered != "" && x.JWS.Protected.Nonce == b.offered
 		}
 		if p := x.Problem(); p == nil || p.Type.Name() != acme.ErrBadNonce {
-			b.ended = true
+			delete(a.openNonces, x.URL) // the streak ends
 		}
 	}
 	if n := len(a.RateLimits); n > 0 {

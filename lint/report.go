@@ -93,6 +93,9 @@ func (res *Result) cited(laneCites map[citeKey]int) (map[string]map[int]bool, in
 	out := map[string]map[int]bool{}
 	full, stubs := 0, 0
 	add := func(file string, line int) {
+		if line <= 0 {
+			return // no exchange: an event the ledger inferred (an expiry)
+		}
 		if out[file] == nil {
 			out[file] = map[int]bool{}
 		}

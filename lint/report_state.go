@@ -114,7 +114,9 @@ func laneWeight(a *flow.Account) int {
 	seen := map[citeKey]bool{}
 	add := func(events []flow.Event) {
 		for _, e := range events {
-			seen[citeKey{e.Ref.Source, e.Ref.Seq}] = true
+			if e.Ref.Seq != 0 { // an expiry inferred at the end cites no exchange
+				seen[citeKey{e.Ref.Source, e.Ref.Seq}] = true
+			}
 		}
 	}
 	add(a.Events)
@@ -169,7 +171,9 @@ func (s *reportState) timeline() (reports.Flow, map[citeKey]int, []string) {
 		f.Accounts = append(f.Accounts, a)
 		add := func(evs []reports.Event) {
 			for _, e := range evs {
-				cites[citeKey{e.Ref.File, e.Ref.Seq}] = e.Ref.Line
+				if e.Ref.Seq != 0 && e.Ref.Line > 0 { // an inferred expiry cites no exchange
+					cites[citeKey{e.Ref.File, e.Ref.Seq}] = e.Ref.Line
+				}
 			}
 		}
 		add(a.Events)

@@ -159,6 +159,12 @@ func (f *lineFilter) Read(p []byte) (int, error) {
 // next reads one line and keeps it in out when it is wanted.
 func (f *lineFilter) next() {
 	var line []byte
+	for len(f.want) > 0 && f.line > 0 && f.want[0] <= f.line {
+		f.want = f.want[1:] // the header's number, or one repeated: nothing more to pass
+	}
+	if f.line > 0 && len(f.want) == 0 {
+		return
+	}
 	keep := f.line == 0 || f.want[0] == f.line+1
 	for {
 		chunk, err := f.br.ReadSlice('\n')

@@ -126,6 +126,9 @@ func (r *Report) validateFlow(add addFunc) {
 			if !e.Kind.Valid() {
 				add("%s: unknown event kind %q", where, e.Kind)
 			}
+			if e.Kind == EventExpired && e.Ref.Seq == 0 {
+				continue // inferred from the expiry date: no exchange shows it
+			}
 			if r.Exchange(e.Ref.File, e.Ref.Seq) == nil {
 				add("%s: %s event's exchange %s seq %d is not among the exchanges", where, e.Kind, refString(e.Ref), e.Ref.Seq)
 			}

@@ -57,6 +57,49 @@ func init() {
 				}
 				return r.want("newAccount", http.StatusBadRequest, "badNonce")
 			}},
+		Scenario{Name: "v2-bad-nonce-interleaved",
+			Description: "A client with two requests in flight, as lego's nonce pool makes them: it fetches both authorizations " +
+				"of an order with nonces the CA never issued, and each is refused with badNonce; it sends the first again, " +
+				"refused again, then the second and the first with the nonces the answers carried, and both succeed.",
+			Run: func(ctx context.Context, w *World) error {
+				c := newRaw(w, nil)
+				if err := c.register(ctx); err != nil {
+					return err
+				}
+				o, err := c.newOrder(ctx, "a.example.test", "b.example.test")
+				if err != nil {
+					return err
+				}
+				za, zb := o.Authorizations[0], o.Authorizations[1]
+				// Well-formed nonces the CA never issued: refused as stale.
+				steps := []struct {
+					what, url, nonce string
+					status           int
+					problem          string
+				}{
+					{"first authorization", za, "c3RhbGUtbm9uY2UtMQ", 400, "badNonce"},
+					{"second authorization", zb, "c3RhbGUtbm9uY2UtMg", 400, "badNonce"},
+					{"first authorization again", za, "c3RhbGUtbm9uY2UtMw", 400, "badNonce"},
+					{"second authorization, retried", zb, "", 200, "-"},
+					{"first authorization, retried", za, "", 200, "-"},
+				}
+				offered := map[string]string{} // URL → Replay-Nonce of its last badNonce answer
+				for _, st := range steps {
+					nonce := st.nonce
+					if nonce == "" {
+						nonce = offered[st.url]
+					}
+					r, err := c.post(ctx, st.url, nil, fault{nonce: nonce})
+					if err != nil {
+						return err
+					}
+					if err := r.want(st.what, st.status, st.problem); err != nil {
+						return err
+					}
+					offered[st.url] = r.Header.Get("Replay-Nonce")
+				}
+				return nil
+			}},
 		Scenario{Name: "v2-retry-after", Pebble: slowVA,
 			Description: "Pebble asks for Retry-After: 3 while it validates and issues; golang.org/x/crypto/acme waits as asked and gets the certificate.",
 			Run: func(ctx context.Context, w *World) error {

@@ -94,6 +94,23 @@ func init() {
 				}
 				return nil
 			}},
+		Scenario{Name: "v1-expired-unused", V1: true, Legacy: legacyca.Config{PendingAuthzLifetime: 3 * time.Second},
+			Description: "The self-check fails and the client leaves its pending authorization, which expires (the test CA keeps " +
+				"pending authorizations 3 s here, 7 days at Let's Encrypt); the same account runs again later and gets the " +
+				"certificate with a new authorization.",
+			Run: func(ctx context.Context, w *World) error {
+				acct := rsaKey()
+				if err := expectFailure(legacy{account: acct, names: []string{"a.example.test"}, publish: only()}.run(ctx, w),
+					"self-check"); err != nil {
+					return err
+				}
+				select {
+				case <-time.After(4 * time.Second): // past the first authorization's expiry
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				return legacy{account: acct, names: []string{"a.example.test"}}.run(ctx, w)
+			}},
 		Scenario{Name: "v1-rate-limited", V1: true, Legacy: legacyca.Config{PendingAuthzLimit: 2},
 			Description: "A client that leaves one orphan per run reaches the CA's pending-authorization cap (2 here, 300 at Let's Encrypt until 2025) and gets 429.",
 			Run: func(ctx context.Context, w *World) error {
