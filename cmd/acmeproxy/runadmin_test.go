@@ -117,6 +117,20 @@ func TestWrapAdminMetrics(t *testing.T) {
 	if recorded != total {
 		t.Errorf("%s sums to %d, journal has %d", telemetry.MetricRecordedExchanges, recorded, total)
 	}
+	if fam := fams[telemetry.MetricUpstreamLatency]; fam == nil || len(fam.GetMetric()) != 1 ||
+		int(fam.GetMetric()[0].GetHistogram().GetSampleCount()) != total {
+		t.Errorf("%s: want one histogram with %d samples, got %v", telemetry.MetricUpstreamLatency, total, fam)
+	}
+	if fam := fams[telemetry.MetricUpstreamErrors]; fam == nil || fam.GetMetric()[0].GetCounter().GetValue() != 0 {
+		t.Errorf("%s: want 0, got %v", telemetry.MetricUpstreamErrors, fam)
+	}
+	// --sync=batch: every record waited for a sync, one sync serving one
+	// record or more.
+	if fam := fams[telemetry.MetricJournalSync]; fam == nil ||
+		fam.GetMetric()[0].GetHistogram().GetSampleCount() < 1 ||
+		int(fam.GetMetric()[0].GetHistogram().GetSampleCount()) > total {
+		t.Errorf("%s: want between 1 and %d syncs, got %v", telemetry.MetricJournalSync, total, fam)
+	}
 	pending := fams[telemetry.MetricPendingAuthorizations].GetMetric()
 	if len(pending) != 1 || pending[0].GetGauge().GetValue() != 1 {
 		t.Errorf("%s = %v, want one account with 1", telemetry.MetricPendingAuthorizations, pending)

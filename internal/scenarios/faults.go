@@ -452,6 +452,26 @@ func (z *v2Authz) http01() (url, token string, err error) {
 	return "", "", errors.New("no http-01 challenge")
 }
 
+// serveHTTP01 fetches the authorization at zURL and has the world's
+// challenge server answer its http-01 challenge; it returns the
+// challenge's URL, which the caller triggers (or not).
+func (c *raw) serveHTTP01(ctx context.Context, w *World, zURL string) (string, error) {
+	z, _, err := c.authz(ctx, zURL)
+	if err != nil {
+		return "", err
+	}
+	chURL, token, err := z.http01()
+	if err != nil {
+		return "", err
+	}
+	ka, err := c.keyAuthorization(token)
+	if err != nil {
+		return "", err
+	}
+	w.Challenges.Set(token, ka)
+	return chURL, nil
+}
+
 // keyAuthorization is token "." thumbprint of the account key (RFC 8555
 // §8.1, RFC 7638).
 func (c *raw) keyAuthorization(token string) (string, error) {

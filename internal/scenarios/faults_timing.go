@@ -193,19 +193,10 @@ func pollIgnoringRetryAfter(ctx context.Context, w *World, c *raw) (bool, error)
 		return false, err
 	}
 	zURL := o.Authorizations[0]
-	z, _, err := c.authz(ctx, zURL)
+	chURL, err := c.serveHTTP01(ctx, w, zURL)
 	if err != nil {
 		return false, err
 	}
-	chURL, token, err := z.http01()
-	if err != nil {
-		return false, err
-	}
-	ka, err := c.keyAuthorization(token)
-	if err != nil {
-		return false, err
-	}
-	w.Challenges.Set(token, ka)
 	if err := c.send(ctx, []faultCase{{what: "trigger", url: fixed(chURL), payload: []byte(`{}`), status: 200, problem: "-"}}); err != nil {
 		return false, err
 	}

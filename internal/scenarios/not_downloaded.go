@@ -57,19 +57,10 @@ func init() {
 // validateHTTP01 serves and triggers the authorization's http-01
 // challenge, then polls the authorization until it is valid.
 func (c *raw) validateHTTP01(ctx context.Context, w *World, zURL string) error {
-	z, _, err := c.authz(ctx, zURL)
+	chURL, err := c.serveHTTP01(ctx, w, zURL)
 	if err != nil {
 		return err
 	}
-	chURL, token, err := z.http01()
-	if err != nil {
-		return err
-	}
-	ka, err := c.keyAuthorization(token)
-	if err != nil {
-		return err
-	}
-	w.Challenges.Set(token, ka)
 	r, err := c.post(ctx, chURL, []byte(`{}`), fault{})
 	if err != nil {
 		return err
