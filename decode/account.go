@@ -20,7 +20,11 @@ func (s *state) resolveAccount() {
 			s.d.missed(idset.URL, kid)
 		}
 	}
-	s.m.add(j.verify()...)
+	if s.d.deferVerify {
+		s.m.unverified, s.m.verifyAt = j, len(s.m.Issues)
+	} else {
+		s.m.add(j.verify()...)
+	}
 	s.m.Account = j.Key
 	s.m.AccountURL = s.accountURL()
 }

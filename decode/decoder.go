@@ -29,7 +29,18 @@ type Decoder struct {
 	// that decoding needed since the last Revived.
 	forgotten idset.Set
 	revived   []uint64
+
+	// deferVerify leaves outer signatures to Message.Verify.
+	deferVerify bool
 }
+
+// DeferVerification makes Decode leave the signature of each message's
+// JWS unchecked, for Message.Verify to check, so that a caller can verify
+// messages on other goroutines while the decoder goes on with the next
+// ones. Nothing the decoder learns depends on a signature's outcome: the
+// messages are the same once verified. A key change's inner JWS is still
+// checked by Decode.
+func (d *Decoder) DeferVerification() { d.deferVerify = true }
 
 // parsedJWK caches parseJWK's result for one JWK text: a v1 client embeds
 // the same account key in every request.

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"slices"
 	"time"
 
 	"github.com/acmeproxy/acmeproxy/acme"
@@ -63,6 +64,27 @@ type Message struct {
 
 	// Issues are the protocol faults found, in the order they were found.
 	Issues []Issue `json:"issues,omitempty"`
+
+	// unverified is the JWS whose signature Decode left to Verify
+	// (Decoder.DeferVerification); its issues go at Issues[verifyAt].
+	unverified *JWS
+	verifyAt   int
+}
+
+// Verify checks the signature that Decode left unchecked when the decoder
+// defers verification (Decoder.DeferVerification), and puts its outcome
+// and issues where Decode would have. It does nothing otherwise, or when
+// called again. Messages may be verified on different goroutines at once;
+// one message must not be used elsewhere while Verify runs.
+func (m *Message) Verify() {
+	j := m.unverified
+	if j == nil {
+		return
+	}
+	m.unverified = nil
+	if issues := j.verify(); len(issues) > 0 {
+		m.Issues = slices.Insert(m.Issues, m.verifyAt, issues...)
+	}
 }
 
 // HasIssue reports whether m has an issue with code c.

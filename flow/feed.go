@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -28,8 +29,11 @@ type Source struct {
 // returned as it is (a *journal.LineError names file and line).
 //
 // Decoding, which costs most, runs on a goroutine of its own, a few dozen
-// exchanges ahead of the ledger, so that it overlaps observing and visit.
-// The decoder still sees the exchanges one at a time in the merged order,
+// exchanges ahead of the ledger, so that it overlaps observing and visit;
+// checking the signatures, the costliest part of decoding, is taken off
+// it (Decoder.DeferVerification) and spread over GOMAXPROCS goroutines,
+// chunk by chunk, each chunk verified before the ledger sees it. The
+// decoder still sees the exchanges one at a time in the merged order,
 // and l and visit are used only on the calling goroutine; d is not used
 // after Feed returns. What l evicts (Ledger.Evict, from visit) d forgets
 // (decode.Decoder.Forget) before its next exchange, and what d then finds
@@ -39,16 +43,20 @@ func Feed(l *Ledger, d *decode.Decoder, sources []Source, visit func(*Exchange) 
 	done := make(chan struct{})
 	fq := &forgetQueue{}
 	l.forget = fq.push
+	d.DeferVerification()
 	go decodeAhead(d, sources, chunks, done, fq)
+	verified, workers := verifyAhead(chunks, done)
 	defer func() {
 		l.forget = nil
 		close(done)
-		for range chunks { // let decodeAhead finish with d
+		for range verified { // let decodeAhead finish with d
 		}
+		workers.Wait()
 		fq.apply(d) // what was evicted after the last decode
 	}()
-	for chunk := range chunks {
-		for _, dm := range chunk {
+	for job := range verified {
+		<-job.done
+		for _, dm := range job.chunk {
 			if dm.err != nil {
 				return dm.err
 			}
@@ -75,6 +83,54 @@ const (
 	feedChunk = 64
 	feedDepth = 8
 )
+
+// verifyJob is a chunk whose signatures are being checked; done is
+// closed when they all are.
+type verifyJob struct {
+	chunk []decoded
+	done  chan struct{}
+}
+
+// verifyAhead checks the signatures of the chunks decodeAhead sends, on
+// GOMAXPROCS goroutines, and passes the chunks on in their order; the
+// receiver waits for each one's done. It closes the returned channel once
+// chunks is closed (after done is closed it passes nothing on, draining
+// chunks so that decodeAhead can finish); the WaitGroup is done when the
+// verifying goroutines have stopped.
+func verifyAhead(chunks <-chan []decoded, done <-chan struct{}) (<-chan *verifyJob, *sync.WaitGroup) {
+	out := make(chan *verifyJob, feedDepth)
+	work := make(chan *verifyJob, feedDepth)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for job := range work {
+				for _, dm := range job.chunk {
+					if dm.m != nil {
+						dm.m.Verify()
+					}
+				}
+				close(job.done)
+			}
+		})
+	}
+	go func() {
+		defer close(out)
+		defer close(work)
+		for chunk := range chunks {
+			job := &verifyJob{chunk: chunk, done: make(chan struct{})}
+			select {
+			case work <- job:
+			case <-done:
+				continue
+			}
+			select {
+			case out <- job:
+			case <-done:
+			}
+		}
+	}()
+	return out, &wg
+}
 
 // decoded is a decoded exchange and its source, or the error that ended
 // the sources.

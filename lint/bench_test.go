@@ -65,8 +65,11 @@ func recommendedSet(b *testing.B) *rules.Set {
 //   - cpu-ns/exchange: the process's CPU time (user and system, every
 //     goroutine: reading ahead, the garbage collector) per exchange;
 //   - floor-ns/exchange: verifying the mix's signatures alone (one per
-//     POST; see verifyFloor), measured in the same run, and x-floor, the
-//     ratio of the lint's time to it;
+//     POST; see verifyFloor, on one goroutine), measured in the same run,
+//     x-floor, the ratio of the lint's time to it, and cpu-x-floor, the
+//     ratio of the lint's CPU time to it (lint verifies on GOMAXPROCS
+//     goroutines, so its wall time can gain from a second core where
+//     the floor does not);
 //   - peak-RSS-MiB: the process's peak resident set during the lint
 //     (VmHWM, reset before it through /proc/self/clear_refs; on systems
 //     without it, getrusage's lifetime maximum), and run-peak-RSS-MiB
@@ -139,6 +142,10 @@ func BenchmarkLint(b *testing.B) {
 			b.ReportMetric(1e9/nsPer, "exchanges/s")
 			b.ReportMetric(floor, "floor-ns/exchange")
 			b.ReportMetric(nsPer/floor, "x-floor")
+			// The floor runs on one goroutine while lint verifies on
+			// GOMAXPROCS of them: the CPU ratio is the one parallelism
+			// cannot improve.
+			b.ReportMetric(float64(cpu.Nanoseconds())/total/floor, "cpu-x-floor")
 			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
 			b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
 			b.ReportMetric(float64(runRSS)/(1<<20), "run-peak-RSS-MiB")
