@@ -234,9 +234,10 @@ func jsonStr(v any) string {
 // scenarios are the hand-built reports, by golden file name.
 func scenarios(t testing.TB) map[string]*reports.Report {
 	return map[string]*reports.Report{
-		"orphan-v1":   orphanV1(t),
-		"clean-v2":    cleanV2(t),
-		"csr-account": csrAccountKey(t),
-		"ratelimit":   rateLimited(t),
+		"orphan-v1":     orphanV1(t),
+		"clean-v2":      cleanV2(t),
+		"csr-account":   csrAccountKey(t),
+		"ratelimit":     rateLimited(t),
+		"client-failed": clientFailed(t),
 	}
 }

@@ -183,8 +183,17 @@ func newHTMLView(r *Report, o Options) *htmlView {
 	return v
 }
 
-// htmlVerdict returns the verdict's class and sentence.
+// htmlVerdict returns the verdict's class and sentence; the sentence ends
+// with how the client ended when acmeproxy ran it.
 func htmlVerdict(r *Report) (string, string) {
+	class, text := htmlVerdictOfFindings(r)
+	if c := r.Client; c != nil {
+		text += "; " + c.String()
+	}
+	return class, text
+}
+
+func htmlVerdictOfFindings(r *Report) (string, string) {
 	s := r.Summary
 	switch s.ExitCode {
 	case ExitFindings:

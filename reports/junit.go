@@ -30,10 +30,15 @@ import (
 //     the number of rules stays visible.
 //
 // Findings and errors that belong to no recording go to a last suite named
-// after the tool. There is no <warning> element: JUnit has none.
+// after the tool. When acmeproxy ran the client (Report.Client), a first
+// suite "client" holds one case for it, a <failure> when it failed. There
+// is no <warning> element: JUnit has none.
 func WriteJUnit(w io.Writer, r *Report, o Options) error {
 	o = o.withDefaults()
 	doc := junitSuites{Name: r.Tool.Name, Time: "0"}
+	if c := r.Client; c != nil {
+		doc.add(junitClientSuite(c))
+	}
 	for _, in := range r.Inputs {
 		doc.add(junitSuiteFor(r, o, in.Path, &in))
 	}
@@ -263,6 +268,19 @@ func junitFindingCase(r *Report, f *Finding) junitCase {
 		c.SystemOut = fmt.Sprintf("%s (below --fail-on %s)\n%s", f.Severity, r.FailOn, text)
 	}
 	return c
+}
+
+// junitClientSuite is the suite of the client acmeproxy ran.
+func junitClientSuite(c *Client) junitSuite {
+	tc := junitCase{Name: "client: " + strings.Join(c.Command, " "), Classname: "client", Time: "0"}
+	if c.Failed() {
+		tc.Failure = &junitOutcome{Message: oneLine(c.String()), Type: "client", Text: c.String() + "\n"}
+	} else {
+		tc.SystemOut = c.String() + "\n"
+	}
+	s := junitSuite{Name: "client", Time: "0"}
+	s.addCase(tc)
+	return s
 }
 
 // junitErrorCase is the case of one engine error.

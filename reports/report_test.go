@@ -20,7 +20,7 @@ import (
 // TestExitCode covers the exit statuses lint derives from a report.
 func TestExitCode(t *testing.T) {
 	want := map[string]int{"clean-v2": reports.ExitClean, "orphan-v1": reports.ExitFindings,
-		"ratelimit": reports.ExitFindings, "csr-account": reports.ExitEngine}
+		"ratelimit": reports.ExitFindings, "csr-account": reports.ExitEngine, "client-failed": reports.ExitFindings}
 	for name, r := range scenarios(t) {
 		if got := r.ExitCode(); got != want[name] || r.Summary.ExitCode != got {
 			t.Errorf("%s: ExitCode %d, Summary.ExitCode %d, want %d", name, got, r.Summary.ExitCode, want[name])

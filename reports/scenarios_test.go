@@ -115,8 +115,19 @@ func kid(host, url, n string) string {
 }
 
 // cleanV2 is an RFC 8555 issuance against Pebble with nothing wrong.
-func cleanV2(t testing.TB) *reports.Report {
+func cleanV2(t testing.TB) *reports.Report { return cleanV2Client(t, nil) }
+
+// clientFailed is cleanV2 recorded by `acmeproxy run -- CLIENT` with a
+// client that then exited with status 1: no finding, yet the lint fails
+// and every format says why.
+func clientFailed(t testing.TB) *reports.Report {
+	return cleanV2Client(t, &reports.Client{Command: []string{"acme-tiny", "--account-key", "account.key",
+		"--csr", "domain.csr", "--acme-dir", "/var/www/challenges"}, ExitCode: 1})
+}
+
+func cleanV2Client(t testing.TB, client *reports.Client) *reports.Report {
 	b := newBuilder(t, rules.Error)
+	b.r.Client = client
 	b.withRules(true)
 	h := pebble
 	rec := b.input("recordings/clean-v2.jsonl", "v2", "pebble", h+"/dir", v2Start)
