@@ -19,6 +19,7 @@ func TestSixteenClients(t *testing.T) {
 	const clients = 16
 	pebble := pebbletest.Start(t, pebbletest.Options{})
 	h := startProxy(t, proxy.Config{Upstream: pebble.DirectoryURL, UpstreamRoots: pebble.Roots})
+	ctx := issuanceContext(t)
 	observers := make([]*observer, clients)
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -26,7 +27,7 @@ func TestSixteenClients(t *testing.T) {
 		observers[i] = obs
 		wg.Go(func() {
 			c := &acme.Client{Key: newKey(t), DirectoryURL: pebble.DirectoryURL, HTTPClient: httpClient}
-			if _, _, err := pebble.Issue(t.Context(), c, fmt.Sprintf("client%d.example", i)); err != nil {
+			if _, _, err := pebble.Issue(ctx, c, fmt.Sprintf("client%d.example", i)); err != nil {
 				t.Errorf("client %d: %v", i, err)
 			}
 		})

@@ -47,7 +47,7 @@ func TestIssuanceThroughProxy(t *testing.T) {
 	}))
 	t.Cleanup(other.Close)
 	httpClient, obs := h.client(other.Certificate())
-	ctx := t.Context()
+	ctx := issuanceContext(t)
 
 	client := &acme.Client{Key: newKey(t), DirectoryURL: pebble.DirectoryURL, HTTPClient: httpClient}
 	chain, _, err := pebble.Issue(ctx, client, "proxied.example")

@@ -135,7 +135,14 @@ func (x *exchange) forward(req *http.Request) *http.Response {
 	if x.p.up.takes(&out, x.reqTap == nil) {
 		resp, err = x.p.up.roundTrip(&out)
 	} else {
-		resp, err = x.p.tr.RoundTrip(&out)
+		// Intercepted requests were read with no context: Shutdown must be
+		// able to cancel them. Plain-HTTP ones have the server's, which
+		// derives from abortCtx already.
+		tr := &out
+		if tr.Context().Done() == nil {
+			tr = tr.WithContext(x.p.abortCtx)
+		}
+		resp, err = x.p.tr.RoundTrip(tr)
 	}
 	var body []byte
 	if err == nil && !oversized(resp, limit) {

@@ -178,3 +178,17 @@ func (o *observer) all() []seen {
 func contextWithTimeout(d time.Duration) (ctx context.Context, cancel context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// issuanceTimeout bounds an ACME issuance in a test. x/crypto/acme retries
+// 5xx answers and polls pending resources until its context ends, so with
+// t.Context() alone a proxy that keeps failing (a sink refusing every
+// record, say) would hang the test until go test's timeout.
+const issuanceTimeout = 3 * time.Minute
+
+// issuanceContext is t.Context() bounded by issuanceTimeout.
+func issuanceContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), issuanceTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,11 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 		resp.Body.Close()
 		done <- result{string(b), err}
 	}()
-	<-entered
+	select {
+	case <-entered:
+	case r := <-done: // never reached the upstream: fail rather than wait forever
+		t.Fatalf("request ended before reaching the upstream: %q, %v", r.body, r.err)
+	}
 	recs := h.exchanges() // Shutdown while the upstream is still answering
 	r := <-done
 	if r.err != nil || r.body != "late but whole" {
@@ -160,7 +165,13 @@ func serve(t *testing.T, p *proxy.Proxy) string {
 		t.Fatal(err)
 	}
 	go func() { _ = p.Serve(ln) }()
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	t.Cleanup(func() {
+		ctx, cancel := contextWithTimeout(10 * time.Second)
+		defer cancel()
+		if err := p.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
 	return ln.Addr().String()
 }
 
@@ -187,4 +198,109 @@ func TestDialContextMapsNames(t *testing.T) {
 	if len(recs) != 1 || recs[0].Response == nil || recs[0].Response.Status != http.StatusOK {
 		t.Fatalf("journal: %+v", recs)
 	}
+}
+
+// TestShutdownTimeoutAbortsStalledUpstream: when Shutdown's context ends
+// while an exchange waits on an upstream that stopped sending in the
+// middle of a body, Shutdown closes that upstream connection too, so the
+// exchange ends (recorded as failed) instead of holding its goroutine and
+// the connection until the CA closes it. Both upstream paths are covered:
+// the proxy's own pool and net/http's Transport (a request body over the
+// cap).
+func TestShutdownTimeoutAbortsStalledUpstream(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		body string
+	}{{"pool", ""}, {"transport", strings.Repeat("b", 100)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			up := startStalledUpstream(t)
+			h := startProxy(t, proxy.Config{Upstream: up.url + "/dir", UpstreamRoots: up.roots, BodyCap: 64})
+			c, _ := h.client()
+			go func() {
+				req, _ := http.NewRequest(http.MethodPost, up.url+"/stall", strings.NewReader(tc.body))
+				if resp, err := c.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+			select {
+			case <-up.sent:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the request never reached the upstream")
+			}
+			ctx, cancel := contextWithTimeout(200 * time.Millisecond)
+			defer cancel()
+			if err := h.p.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Shutdown with an exchange stuck upstream: %v, want the context's deadline", err)
+			}
+			select {
+			case <-up.closed:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the stalled upstream connection is still open 5s after Shutdown gave up")
+			}
+			// The exchange has ended: a second Shutdown finds nothing in flight.
+			ctx2, cancel2 := contextWithTimeout(5 * time.Second)
+			defer cancel2()
+			if err := h.p.Shutdown(ctx2); err != nil {
+				t.Fatalf("second Shutdown: %v (the stalled exchange is still in flight)", err)
+			}
+		})
+	}
+}
+
+// stalledUpstream is a TLS server that answers the first request on a
+// connection with a response head and part of its body, then sends
+// nothing more until the connection is closed.
+type stalledUpstream struct {
+	url    string
+	roots  *x509.CertPool
+	sent   chan struct{} // closed once the partial response is out
+	closed chan struct{} // closed once the proxy closed that connection
+}
+
+func startStalledUpstream(t *testing.T) *stalledUpstream {
+	t.Helper()
+	ca, err := mitmca.Generate(mitmca.Options{CommonName: "stalled upstream CA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.SignLeaf("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{*leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stalledUpstream{url: "https://" + ln.Addr().String(), roots: ca.Pool(),
+		sent: make(chan struct{}), closed: make(chan struct{})}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	go func() {
+		defer close(done)
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		go func() { <-t.Context().Done(); conn.Close() }() // never outlive the test
+		br := bufio.NewReader(conn)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, req.Body)
+		if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+			return
+		}
+		close(s.sent)
+		_, _ = io.Copy(io.Discard, br) // until the proxy closes the connection
+		close(s.closed)
+	}()
+	return s
 }

@@ -34,6 +34,11 @@ type Proxy struct {
 	flight    *inflight
 	log       *log.Logger
 	stats     counters
+	// abortCtx is the context of every request sent upstream through tr;
+	// Shutdown cancels it (abort) when its ctx ends before the exchanges
+	// in flight do.
+	abortCtx context.Context
+	abort    context.CancelFunc
 }
 
 // New returns a proxy for cfg. It validates cfg but opens nothing.
@@ -50,6 +55,7 @@ func New(cfg Config) (*Proxy, error) {
 		flight:    newInflight(),
 		log:       cfg.logger(),
 	}
+	p.abortCtx, p.abort = context.WithCancel(context.Background())
 	if u, err := url.Parse(cfg.Upstream); err == nil {
 		p.scope.addURL(u)
 	}
@@ -65,6 +71,7 @@ func New(cfg Config) (*Proxy, error) {
 		IdleTimeout:       p.cfg.ClientIdleTimeout,
 		ErrorLog:          p.log,
 		ConnState:         onConnState(p.cfg.ClientIdleTimeout),
+		BaseContext:       func(net.Listener) context.Context { return p.abortCtx },
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if tc, ok := c.(*trackedConn); ok {
 				return context.WithValue(ctx, connKey{}, tc)
@@ -124,7 +131,9 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // and be recorded, then closes every client connection, tunnels included.
 // Exchanges that start after it began get a 503 problem and are not
 // recorded. It does not close the sink. If ctx ends first, the remaining
-// connections are closed anyway and ctx's error is returned.
+// connections are closed anyway, upstream ones in use included (the
+// exchanges still waiting on them fail and are recorded as failed if the
+// sink still accepts them), and ctx's error is returned.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	err := p.srv.Shutdown(ctx)
 	drained := p.flight.close()
@@ -132,10 +141,11 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	case <-drained:
 	case <-ctx.Done():
 		err = errors.Join(err, fmt.Errorf("proxy: draining exchanges: %w", ctx.Err()))
+		p.abort()
 	}
+	p.up.closeAll()
 	p.conns.closeAll()
 	p.tr.CloseIdleConnections()
-	p.up.closeIdle()
 	return err
 }
 

@@ -38,15 +38,21 @@ type upstream struct {
 
 	mu     sync.Mutex
 	idle   map[string][]*upConn // by "scheme://host:port", most recent last
+	open   map[*upConn]struct{} // every open connection, idle or in use
 	closed bool
 }
 
 func newUpstream(cfg *Config, tr *http.Transport) *upstream {
-	return &upstream{cfg: cfg, tls: tr.TLSClientConfig, dial: tr.DialContext, idle: make(map[string][]*upConn)}
+	return &upstream{cfg: cfg, tls: tr.TLSClientConfig, dial: tr.DialContext,
+		idle: make(map[string][]*upConn), open: make(map[*upConn]struct{})}
 }
+
+// errUpstreamClosed is returned for a connection opened after closeAll.
+var errUpstreamClosed = errors.New("proxy: shutting down: upstream connections closed")
 
 // upConn is one upstream connection.
 type upConn struct {
+	u      *upstream
 	key    string
 	conn   net.Conn // TLS or TCP
 	raw    net.Conn // the TCP connection under conn
@@ -173,7 +179,18 @@ func (u *upstream) connect(ctx context.Context, key, scheme, host string) (*upCo
 		}
 		conn = tc
 	}
-	return &upConn{key: key, conn: conn, raw: raw, fc: fc, br: bufio.NewReaderSize(conn, 4<<10), bw: bufio.NewWriterSize(conn, 4<<10)}, nil
+	pc := &upConn{u: u, key: key, conn: conn, raw: raw, fc: fc, br: bufio.NewReaderSize(conn, 4<<10), bw: bufio.NewWriterSize(conn, 4<<10)}
+	u.mu.Lock()
+	closed := u.closed
+	if !closed {
+		u.open[pc] = struct{}{}
+	}
+	u.mu.Unlock()
+	if closed {
+		raw.Close()
+		return nil, errUpstreamClosed
+	}
+	return pc, nil
 }
 
 // put keeps pc for reuse, or closes it when the host has enough idle
@@ -191,21 +208,36 @@ func (u *upstream) put(pc *upConn) {
 	}
 }
 
-// closeIdle closes the idle connections and keeps no more.
-func (u *upstream) closeIdle() {
+// closeAll closes every connection, idle or in use, and keeps no more: a
+// request still waiting on one (for a response head or body) fails at
+// once instead of holding its goroutine until the CA answers. Connections
+// in use are closed under their TLS layer, with no close_notify, which
+// could wait behind a blocked write.
+func (u *upstream) closeAll() {
 	u.mu.Lock()
-	idle := u.idle
+	open, idle := u.open, u.idle
+	u.open = make(map[*upConn]struct{})
 	u.idle = make(map[string][]*upConn)
 	u.closed = true
 	u.mu.Unlock()
 	for _, list := range idle {
 		for _, pc := range list {
-			pc.close()
+			delete(open, pc)
+			_ = pc.conn.Close()
 		}
+	}
+	for pc := range open {
+		_ = pc.raw.Close()
 	}
 }
 
-func (pc *upConn) close() { _ = pc.conn.Close() }
+func (pc *upConn) close() {
+	u := pc.u
+	u.mu.Lock()
+	delete(u.open, pc)
+	u.mu.Unlock()
+	_ = pc.conn.Close()
+}
 
 // alive reports whether an idle connection is still open: nothing is
 // readable on it (a server that closed it, or sent anything unasked,

@@ -29,7 +29,7 @@ func StartChallengeServer(t testing.TB) *ChallengeServer {
 	t.Helper()
 	c := &ChallengeServer{responses: make(map[string]string)}
 	c.srv = httptest.NewServer(http.HandlerFunc(c.serve))
-	t.Cleanup(c.srv.Close)
+	t.Cleanup(func() { closeWithin(t, c.srv, closeWait) })
 	return c
 }
 

@@ -15,5 +15,11 @@
 // default nonces are never rejected, the VA never sleeps and
 // authorizations are never reused, so recordings are deterministic.
 //
+// Requests reach Pebble one at a time: its front end locks its store and
+// an authorization in both orders and can deadlock when several clients
+// register, order and poll at once. When a test ends, a server that has
+// not finished its requests within 15 seconds fails the test with every
+// goroutine's stack instead of hanging it.
+//
 // It is for tests only: nothing outside _test.go files should import it.
 package pebbletest

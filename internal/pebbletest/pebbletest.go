@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/letsencrypt/pebble/v2/ca"
 	"github.com/letsencrypt/pebble/v2/db"
@@ -99,10 +101,10 @@ func Start(t testing.TB, opts Options) *Server {
 		s.IssuerRoot = authority.GetRootCert(0).Cert
 	})
 
-	s.srv = httptest.NewUnstartedServer(handler)
+	s.srv = httptest.NewUnstartedServer(serialized(handler))
 	s.srv.Config.ErrorLog = logger
 	s.srv.StartTLS()
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() { closeWithin(t, s.srv, closeWait) })
 	s.Addr = s.srv.Listener.Addr().String()
 	s.DirectoryURL = s.srv.URL + DirectoryPath
 	cert := s.srv.Certificate()
@@ -110,6 +112,51 @@ func Start(t testing.TB, opts Options) *Server {
 	s.Roots = x509.NewCertPool()
 	s.Roots.AddCert(cert)
 	return s
+}
+
+// serialized runs the requests to h one at a time. Pebble's front end
+// takes its store's lock and an authorization's lock in both orders (a
+// POST to an authorization holds the authorization, then reads the store
+// to look its account up; a new order holds the store's read lock while
+// it locks every authorization in turn to look for one to reuse), and
+// once a writer (a new account, order or authorization) queues on the
+// store's RWMutex, two such requests at once stop every request for good:
+// TestSixteenClients in ./proxy hung that way. Pebble's handlers only
+// touch memory and answer in about a millisecond, so one request at a
+// time costs the tests little; the proxy in front still sees every
+// client at once.
+func serialized(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// closeWait bounds how long a test's end waits for the requests still
+// running on a server.
+const closeWait = 15 * time.Second
+
+// closeWithin closes srv, waiting at most d for the requests it is still
+// serving. httptest.Server.Close waits for them without a limit, so a
+// request stuck inside Pebble (its in-memory store's locks have been seen
+// wedged under many concurrent issuances) would hang the test until go
+// test's timeout with nothing said; closeWithin fails the test instead,
+// with every goroutine's stack, and leaves the stuck ones behind.
+func closeWithin(t testing.TB, srv *httptest.Server, d time.Duration) {
+	closed := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(d):
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Errorf("pebbletest: %s still serving requests %v after Close; goroutines:\n%s", srv.URL, d, buf)
+	}
 }
 
 // Client returns an HTTP client that talks to the server directly,
