@@ -53,6 +53,16 @@ func contentBody(b journal.Body, headers journal.Headers, code IssueCode) ([]byt
 	return out, nil
 }
 
+// RequestBody returns the exchange's request body as Decode reads it: its
+// Content-Encoding undone, nil when that cannot be done.
+func RequestBody(e *journal.Exchange) []byte {
+	b, issues := contentBody(e.Request.Body, e.Request.Headers, IssueBodyNotJSON)
+	if len(issues) > 0 {
+		return nil
+	}
+	return b
+}
+
 // jsonString decodes raw, a JSON value taken from a document that has
 // been parsed (so well-formed), as a string. A string of printable ASCII
 // without escapes — every JWS member and header of real traffic — is its

@@ -2,12 +2,8 @@ package lint
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"strings"
 
 	"github.com/acmeproxy/acmeproxy/acme"
@@ -178,23 +174,19 @@ func (t *factTable) exchange(file string, e *journal.Exchange) (reports.Exchange
 // requestBody is requestBody of report_exchange.go for a JWS found again.
 func (t *factTable) requestBody(e *journal.Exchange, f facts) reports.Body {
 	ct := e.Request.Headers.Get("Content-Type")
-	var rawProtected string
-	var payload []byte
-	switch f.jws {
-	case jwsNone:
-		b := reports.BodyOf(ct, e.Request.Body.Data, e.Request.Body.Size, maxBody)
-		b.Truncated = b.Truncated || e.Request.Body.Truncated
-		return b
-	case jwsBody:
-		rawProtected, payload = jwsParts(requestData(e))
+	if f.jws != jwsNone {
+		var rawProtected string // a truncated body stays the empty JWS the decoder kept
+		var payload []byte
+		if f.jws == jwsBody {
+			rawProtected, payload = jwsParts(decode.RequestBody(e))
+		}
+		if prot, err := base64.RawURLEncoding.DecodeString(rawProtected); err == nil {
+			return reports.JWSBody(ct, prot, payload, e.Request.Body.Size, maxBody)
+		}
 	}
-	prot, err := base64.RawURLEncoding.DecodeString(rawProtected)
-	if err != nil {
-		b := reports.BodyOf(ct, e.Request.Body.Data, e.Request.Body.Size, maxBody)
-		b.Truncated = b.Truncated || e.Request.Body.Truncated
-		return b
-	}
-	return reports.JWSBody(ct, prot, payload, e.Request.Body.Size, maxBody)
+	b := reports.BodyOf(ct, e.Request.Body.Data, e.Request.Body.Size, maxBody)
+	b.Truncated = b.Truncated || e.Request.Body.Truncated
+	return b
 }
 
 // jwsParts returns the raw protected header and the decoded payload of a
@@ -231,37 +223,3 @@ func jsonString(raw json.RawMessage) (string, bool) {
 	return s, true
 }
 
-// maxDecodedBody is the decoder's bound on a body once its
-// Content-Encoding is undone.
-const maxDecodedBody = 8 << 20
-
-// requestData is the request body with its Content-Encoding undone, as
-// the decoder reads it (decode's contentBody): only a JWS found in it
-// reaches here, so an encoding the decoder could not undo does not.
-func requestData(e *journal.Exchange) []byte {
-	b := e.Request.Body
-	enc := strings.ToLower(strings.TrimSpace(e.Request.Headers.Get("Content-Encoding")))
-	if b.ContentDecoded || enc == "" || enc == "identity" || len(b.Data) == 0 {
-		return b.Data
-	}
-	var r io.Reader
-	var err error
-	switch enc {
-	case "gzip", "x-gzip":
-		r, err = gzip.NewReader(bytes.NewReader(b.Data))
-	case "deflate":
-		if r, err = zlib.NewReader(bytes.NewReader(b.Data)); err != nil {
-			r, err = flate.NewReader(bytes.NewReader(b.Data)), nil
-		}
-	default:
-		return nil
-	}
-	if err != nil {
-		return nil
-	}
-	out, err := io.ReadAll(io.LimitReader(r, maxDecodedBody+1))
-	if err != nil || len(out) > maxDecodedBody {
-		return nil
-	}
-	return out
-}
