@@ -287,7 +287,7 @@ func (l *Ledger) Finish(end time.Time) {
 func (l *Ledger) Close(a *Account, end time.Time) {
 	for _, z := range a.Authzs {
 		z.End = end
-		l.judgeAuthz(z, end)
+		judgeAuthz(z, end)
 	}
 	for _, o := range a.Orders {
 		o.End = end
@@ -299,8 +299,16 @@ func (l *Ledger) Close(a *Account, end time.Time) {
 // named: when exactly one name and one authorization are left over they
 // match; otherwise each gets the left-over names as candidates.
 func inferIdentifiers(o *Order) {
-	left := slices.Clone(o.Identifiers)
-	var unknown []*Authz
+	left, unknown := unnamed(o)
+	for _, z := range unknown {
+		nameFrom(z, left, len(unknown))
+	}
+}
+
+// unnamed returns the identifiers of o that none of its authorizations is
+// known to be for, and its authorizations no response named.
+func unnamed(o *Order) (left []string, unknown []*Authz) {
+	left = slices.Clone(o.Identifiers)
 	for _, z := range o.Authzs {
 		if z.Identifier.Value == "" {
 			unknown = append(unknown, z)
@@ -310,22 +318,23 @@ func inferIdentifiers(o *Order) {
 			left = slices.Delete(left, i, i+1)
 		}
 	}
-	switch {
-	case len(unknown) == 1 && len(left) == 1:
-		unknown[0].Identifier = acme.Identifier{Type: acme.IdentifierDNS, Value: left[0]}
-		unknown[0].IdentifierInferred = true
-	case len(unknown) > 0:
-		for _, z := range unknown {
-			z.Candidates = slices.Clone(left)
-		}
-	}
+	return left, unknown
 }
 
-func (l *Ledger) judgeAuthz(z *Authz, end time.Time) {
-	if !z.SeenPending && !(z.Status == "" && z.listedPending()) {
+// nameFrom names z, one of unknowns unnamed authorizations of an order
+// whose unclaimed identifiers are left: the one left when it is the only
+// one unnamed, else the candidates.
+func nameFrom(z *Authz, left []string, unknowns int) {
+	if unknowns == 1 && len(left) == 1 {
+		z.Identifier = acme.Identifier{Type: acme.IdentifierDNS, Value: left[0]}
+		z.IdentifierInferred = true
 		return
 	}
-	if z.Triggered() || z.Deactivated() || z.Status.Final() {
+	z.Candidates = slices.Clone(left)
+}
+
+func judgeAuthz(z *Authz, end time.Time) {
+	if !z.Untouched() {
 		return
 	}
 	if !z.Expires.IsZero() && !z.Expires.After(end) {
@@ -335,6 +344,39 @@ func (l *Ledger) judgeAuthz(z *Authz, end time.Time) {
 	}
 	z.SeenPending = true
 	z.Orphaned = true
+}
+
+// Untouched reports whether z is, so far, an authorization left pending:
+// seen pending (or listed in a pending order and never fetched), and
+// never triggered, deactivated or shown in a final status. Close judges
+// such an authorization orphaned, or expired unused once past its expiry
+// (acme-reference.md §10.4).
+func (z *Authz) Untouched() bool {
+	if !z.SeenPending && !(z.Status == "" && z.listedPending()) {
+		return false
+	}
+	return !z.Triggered() && !z.Deactivated() && !z.Status.Final()
+}
+
+// JudgedAt returns a copy of z as Close would leave it if the recordings
+// ended at end, leaving z as it is: End set, Orphaned or ExpiredUnused
+// when it is Untouched, and an authorization no response named named
+// from its orders (or given candidates). It is for judging before the end,
+// as a live view does; the copy shares z's orders and earlier events, and
+// is read-only.
+func (z *Authz) JudgedAt(end time.Time) *Authz {
+	c := *z
+	c.Events = slices.Clip(c.Events) // an expiry event must not land in z's spare capacity
+	c.End = end
+	judgeAuthz(&c, end)
+	if z.Identifier.Value == "" {
+		for _, o := range z.Orders {
+			if left, unknown := unnamed(o); slices.Contains(unknown, z) {
+				nameFrom(&c, left, len(unknown))
+			}
+		}
+	}
+	return &c
 }
 
 // listedPending reports whether an order listed it while the order was

@@ -3,35 +3,11 @@ package live
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/acmeproxy/acmeproxy/acme"
 	"github.com/acmeproxy/acmeproxy/flow"
 	"github.com/acmeproxy/acmeproxy/rules"
 )
-
-// stillPending reports whether z counts as pending and untouched so far:
-// seen pending (or listed in a pending order and never fetched), never
-// triggered nor deactivated, and no final status shown
-// (acme-reference.md §10.4, as of now rather than at the end).
-func stillPending(z *flow.Authz) bool {
-	if z.Triggered() || z.Deactivated() || z.Status.Final() {
-		return false
-	}
-	if z.SeenPending {
-		return true
-	}
-	if z.Status != "" {
-		return false
-	}
-	for _, o := range z.Orders {
-		if o.Status == acme.StatusPending || o.Status == "" {
-			return true
-		}
-	}
-	return false
-}
 
 // settledReason says why z is no longer a likely orphan, or "" if it
 // still is.
@@ -56,7 +32,7 @@ func (e *Engine) checkOrphans(accounts []*flow.Account) {
 	for _, a := range accounts {
 		pending := 0
 		for _, z := range a.Authzs {
-			if !stillPending(z) {
+			if !z.Untouched() {
 				continue
 			}
 			pending++
@@ -66,9 +42,6 @@ func (e *Engine) checkOrphans(accounts []*flow.Account) {
 			if now.Sub(z.FirstSeen) < e.cfg.OrphanAfter {
 				continue
 			}
-			if !z.Expires.IsZero() && !z.Expires.After(now) {
-				continue // expired unused: the final lint says so
-			}
 			e.raise(z, now)
 		}
 		if o := e.cfg.Observer; o != nil {
@@ -77,18 +50,16 @@ func (e *Engine) checkOrphans(accounts []*flow.Account) {
 	}
 }
 
-// raise evaluates the orphan rule on z as if the session ended now, so
-// that the provisional finding has the rule's own severity, message,
-// evidence, suppressions and fingerprint; z is left as it was.
+// raise evaluates the orphan rule on z as the end of the recording would
+// judge it now (flow.Authz.JudgedAt), so that the provisional finding has
+// the rule's own severity, message, evidence, suppressions and
+// fingerprint. One that expired unused is left to the final lint.
 func (e *Engine) raise(z *flow.Authz, now time.Time) {
-	orphaned, end, cands := z.Orphaned, z.End, z.Candidates
-	z.Orphaned, z.End = true, now
-	if z.Identifier.Value == "" && len(z.Candidates) == 0 {
-		z.Candidates = candidates(z)
+	judged := z.JudgedAt(now)
+	if !judged.Orphaned {
+		return
 	}
-	ec := e.context()
-	fs, errs := e.cfg.Set.Evaluate(context.Background(), ec, rules.Subjects{rules.KindAuthorization: {z}})
-	z.Orphaned, z.End, z.Candidates = orphaned, end, cands
+	fs, errs := e.cfg.Set.Evaluate(context.Background(), e.context(), rules.Subjects{rules.KindAuthorization: {judged}})
 	e.engineErrors(errs)
 	var f *rules.Finding
 	for i := range fs {
@@ -141,23 +112,4 @@ func (e *Engine) settle(p *provisional, kind EventKind, f rules.Finding, why str
 	}
 	e.mu.Unlock()
 	e.emit(Event{Kind: kind, Finding: f, Provisional: true, Reason: why})
-}
-
-// candidates returns the names z may be, for an authorization no response
-// named yet: its orders' names that no sibling authorization has, as
-// Ledger.Close will work out at the end.
-func candidates(z *flow.Authz) []string {
-	var out []string
-	for _, o := range z.Orders {
-		for _, name := range o.Identifiers {
-			taken := slices.Contains(out, name)
-			for _, s := range o.Authzs {
-				taken = taken || (s != z && s.Identifier.Value == name)
-			}
-			if !taken {
-				out = append(out, name)
-			}
-		}
-	}
-	return out
 }
