@@ -222,4 +222,3 @@ func jsonString(raw json.RawMessage) (string, bool) {
 	}
 	return s, true
 }
-
