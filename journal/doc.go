@@ -14,7 +14,12 @@
 // never on a timer). Reader streams a journal line by line and never holds
 // more than one line: a corrupt line is reported with its file and line
 // number and can be skipped, and a torn last line, left by a crash
-// mid-write, is reported in Reader.Torn and skipped.
+// mid-write, is reported in Reader.Torn and skipped. Zero bytes, which no
+// record holds, are space a writer reserved ahead of its records: a run of
+// them ending the file, left when the writer was not closed, ends the
+// journal and is counted in Reader.ZeroTail; zero bytes followed by data,
+// left when a crash lost some pages but not later ones, make their line a
+// corrupt record. Zero bytes are counted, never held in memory.
 //
 // WriteHAR and ReadHAR convert to and from HAR 1.2 for interchange with
 // browsers, mitmproxy and ZAP, one entry at a time; journal → HAR →

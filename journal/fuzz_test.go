@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/journal"
@@ -30,30 +31,70 @@ func addSeeds(f *testing.F, pattern string) {
 }
 
 // FuzzJournalRead feeds arbitrary bytes to the journal reader: it must not
-// panic, and every exchange it returns must encode and read back the same.
+// panic, every error must be a *LineError (a corrupt record, when reading
+// from memory), Next must reach io.EOF within one call per line, ZeroTail
+// must count exactly the zero bytes that end the input, and every exchange
+// it returns must encode and read back the same.
 func FuzzJournalRead(f *testing.F) {
 	addSeeds(f, "*.jsonl")
 	f.Add([]byte(headerLine + `{"seq":1,"request":{"headers":[["a","b","c"]],"body":{"data":""}}}` + "\n\n{\"seq\":2}"))
 	f.Add([]byte(headerLine + "null\n{}\n[]\n{\"seq\":-1}\n"))
+	addZeroSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := journal.NewReader(bytes.NewReader(data), "fuzz.jsonl")
 		if err != nil {
+			if _, ok := errors.AsType[*journal.LineError](err); !ok {
+				t.Fatalf("NewReader error %v is a %T, want a *LineError", err, err)
+			}
 			return
 		}
-		for range 10000 {
+		for range bytes.Count(data, []byte("\n")) + 2 {
 			e, err := r.Next()
 			if err == io.EOF {
+				checkAtEOF(t, r, data)
 				return
 			}
 			if err != nil {
-				if !errors.Is(err, journal.ErrCorruptRecord) {
-					t.Fatalf("reading from memory: %v", err)
+				if _, ok := errors.AsType[*journal.LineError](err); !ok || !errors.Is(err, journal.ErrCorruptRecord) {
+					t.Fatalf("reading from memory: %v (%T)", err, err)
 				}
 				continue
 			}
 			checkJournalReread(t, e)
 		}
+		t.Fatal("Next returned more results than the input has lines")
 	})
+}
+
+// addZeroSeeds adds journals holding zero bytes, as a writer that reserves
+// space ahead of its records leaves them when killed or after a crash.
+func addZeroSeeds(f *testing.F) {
+	rec := `{"seq":1,"request":{"method":"GET","url":"https://a.example/"}}` + "\n"
+	z := func(n int) string { return string(make([]byte, n)) }
+	for _, s := range []string{
+		headerLine + z(64),                                      // header then zeros
+		headerLine + rec + z(5000),                              // record then zeros
+		headerLine + rec + rec[:20] + z(100),                    // torn record then zeros
+		headerLine + rec + strings.TrimSuffix(rec, "\n") + z(9), // whole record without newline, then zeros
+		headerLine + rec[:20] + z(4096) + rec[20:] + rec,        // zeros in the middle of a line
+		headerLine + z(10) + "\n" + rec + z(3) + "x" + z(3),     // a zero line, then a gap and a tail
+		strings.TrimSuffix(headerLine, "\n") + z(8),             // header without newline, then zeros
+		headerLine[:10] + z(8),                                  // torn header then zeros
+		z(128),                                                  // zeros only
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// checkAtEOF checks the reader's state once Next has returned io.EOF.
+func checkAtEOF(t *testing.T, r *journal.Reader, data []byte) {
+	t.Helper()
+	if want := int64(len(data) - len(bytes.TrimRight(data, "\x00"))); r.ZeroTail != want {
+		t.Fatalf("ZeroTail = %d, want %d: the zero bytes ending the input", r.ZeroTail, want)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("Next after io.EOF = %v", err)
+	}
 }
 
 // checkJournalReread encodes e as a journal line and reads it back.

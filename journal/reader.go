@@ -25,10 +25,6 @@ const maxHeaderLine = 64 << 10
 // line that is not a readable record. Reading can go on past such a line.
 var ErrCorruptRecord = errors.New("corrupt record")
 
-// errLineTooLong is returned by readLine for a line over the limit; the
-// line has been consumed.
-var errLineTooLong = errors.New("line too long")
-
 // LineError reports a journal line that could not be read. The reader can
 // go on past it when it wraps ErrCorruptRecord.
 type LineError struct {
@@ -56,6 +52,11 @@ type Reader struct {
 	// Torn is set when the last line had no newline and did not parse:
 	// the writer was killed mid-record. That line is skipped.
 	Torn *LineError
+	// ZeroTail is set when the journal ended with zero bytes: space the
+	// writer reserved ahead of its records and never filled, because it
+	// was not closed, e.g. killed; the records before it are complete.
+	// It counts those bytes, which are not an error and are skipped.
+	ZeroTail int64
 }
 
 // Open opens the journal at path and reads its header.
@@ -78,18 +79,22 @@ func Open(path string) (*Reader, error) {
 // is empty, is not a journal, or is a journal of another format version.
 func NewReader(src io.Reader, name string) (*Reader, error) {
 	r := &Reader{name: name, br: bufio.NewReaderSize(src, 64<<10), maxLine: DefaultMaxLine}
-	line, complete, err := r.readLine(maxHeaderLine)
+	l, err := r.readLine(maxHeaderLine)
 	headerErr := func(err error) error { return &LineError{File: name, Line: 1, Err: err} }
 	switch {
-	case errors.Is(err, errLineTooLong):
-		return nil, headerErr(fmt.Errorf("not an acmeproxy journal: first line longer than %d bytes", maxHeaderLine))
 	case err != nil && !errors.Is(err, io.EOF):
 		return nil, headerErr(fmt.Errorf("reading header: %w", err))
-	case len(bytes.TrimSpace(line)) == 0 && r.line <= 1 && !complete:
+	case l.hasGap():
+		return nil, headerErr(fmt.Errorf("%w: the first line holds %d zero bytes", errNotObject, l.zeros))
+	case l.tooLong:
+		return nil, headerErr(fmt.Errorf("not an acmeproxy journal: first line longer than %d bytes", maxHeaderLine))
+	case l.blank() && !l.complete && l.zeros > 0:
+		return nil, headerErr(errors.New("zero-filled file: not an acmeproxy journal, or recording never started"))
+	case l.blank() && !l.complete:
 		return nil, headerErr(errors.New("empty file: not an acmeproxy journal"))
 	}
-	if err := parseHeader(line, &r.header); err != nil {
-		if !complete && errors.Is(err, errNotObject) {
+	if err := parseHeader(l.text, &r.header); err != nil {
+		if !l.complete && errors.Is(err, errNotObject) {
 			err = errors.New("torn header: not an acmeproxy journal, or recording never started")
 		}
 		return nil, headerErr(err)
@@ -138,28 +143,44 @@ func (r *Reader) SetMaxLine(n int) {
 // Blank lines are skipped. A torn last line (no newline, not a record) is
 // not an error: it is kept in r.Torn and Next returns io.EOF. A complete
 // record on a last line without a newline is returned as usual.
+//
+// Zero bytes (NUL), which no record holds, are space the writer reserved
+// ahead of its records. A run of them up to the end of the journal is
+// counted in r.ZeroTail and ends it, like the end of the file: a record
+// or torn line before the run is handled as an unterminated last line. A
+// line with zero bytes followed by other data (pages that never reached
+// the disk before a crash, then pages that did) is a corrupt record.
+// Zero bytes are never held in memory and do not count toward the
+// SetMaxLine limit.
 func (r *Reader) Next() (*Exchange, error) {
 	for {
-		line, complete, err := r.readLine(r.maxLine)
-		if errors.Is(err, errLineTooLong) {
-			return nil, r.corrupt(complete, fmt.Errorf("%w: longer than %d bytes", ErrCorruptRecord, r.maxLine))
-		}
+		l, err := r.readLine(r.maxLine)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, &LineError{File: r.name, Line: r.line, Err: fmt.Errorf("reading: %w", err)}
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			if !complete {
-				return nil, io.EOF
-			}
-			continue // blank line
+		switch {
+		case l.hasGap():
+			return nil, r.corrupt(l.complete, gapError(l.gapZeros()))
+		case l.tooLong:
+			return nil, r.corrupt(l.complete, fmt.Errorf("%w: longer than %d bytes", ErrCorruptRecord, r.maxLine))
+		case l.blank() && !l.complete:
+			return nil, io.EOF
+		case l.blank():
+			continue
 		}
-		e, perr := parseRecord(line)
+		e, perr := parseRecord(l.text)
 		if perr != nil {
-			return nil, r.corrupt(complete, perr)
+			return nil, r.corrupt(l.complete, perr)
 		}
 		e.Line = r.line
 		return e, nil
 	}
+}
+
+// gapError describes a line holding n zero bytes followed by data.
+func gapError(n int64) error {
+	return fmt.Errorf("%w: %d zero bytes: space reserved for records that never reached the disk "+
+		"(the machine stopped before they were synced)", ErrCorruptRecord, n)
 }
 
 // corrupt reports the current line as unreadable: as r.Torn and io.EOF
@@ -207,44 +228,101 @@ func (r *Reader) All() iter.Seq2[*Exchange, error] {
 	}
 }
 
-// readLine returns the next line without its newline and whether the line
-// ended with one. It holds at most max bytes of the line: a longer line is
-// read to its end, dropped, and reported as errLineTooLong. At the end of
-// the input it returns io.EOF with whatever unterminated line was left.
-func (r *Reader) readLine(max int) ([]byte, bool, error) {
+// physLine is one physical line of the input, as readLine read it.
+type physLine struct {
+	text     []byte // the bytes before the first zero byte, without the newline
+	complete bool   // the line ended with a newline
+	tooLong  bool   // text was over the limit and was dropped
+	zeros    int64  // zero bytes in the line
+	run      int64  // zero bytes at the end of the line read so far
+}
+
+// gapZeros returns the number of the line's zero bytes that are not a run
+// up to the end of the input.
+func (l *physLine) gapZeros() int64 {
+	if l.complete {
+		return l.zeros
+	}
+	return l.zeros - l.run
+}
+
+// hasGap reports whether the line holds zero bytes that are not a run up
+// to the end of the input.
+func (l *physLine) hasGap() bool { return l.gapZeros() > 0 }
+
+// blank reports whether the line has no text but spaces.
+func (l *physLine) blank() bool { return !l.tooLong && len(bytes.TrimSpace(l.text)) == 0 }
+
+// readLine reads the next physical line. It holds at most max bytes of
+// the line's text: a longer line is read to its end, dropped, and marked
+// tooLong. Zero bytes are counted, not held; a run of them up to the end
+// of the input is also recorded in r.ZeroTail. At the end of the input it
+// returns io.EOF when no byte was left, else the unterminated last line.
+func (r *Reader) readLine(max int) (physLine, error) {
 	r.buf = r.buf[:0]
-	tooLong := false
+	var l physLine
+	n := 0 // bytes read
 	for {
 		chunk, err := r.br.ReadSlice('\n')
-		if !tooLong {
-			if len(r.buf)+len(chunk) > max+1 { // +1: the newline
-				tooLong = true
-				r.buf = r.buf[:0]
-			} else {
-				r.buf = append(r.buf, chunk...)
-			}
+		n += len(chunk)
+		if err == nil {
+			l.complete = true
+			chunk = chunk[:len(chunk)-1]
 		}
+		r.scan(&l, chunk, max)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		complete := err == nil
-		if complete || len(r.buf) > 0 || tooLong {
+		l.text = r.buf
+		if n > 0 {
 			r.line++
 		}
-		if complete {
-			if !tooLong {
-				r.buf = r.buf[:len(r.buf)-1]
-			}
-			err = nil
+		if l.run > 0 && !l.complete && errors.Is(err, io.EOF) {
+			r.ZeroTail = l.run
 		}
-		if tooLong {
-			return nil, complete, errLineTooLong
+		if n > 0 && errors.Is(err, io.EOF) {
+			err = nil // unterminated last line
 		}
-		if len(r.buf) > 0 && !complete && errors.Is(err, io.EOF) {
-			return r.buf, false, nil // unterminated last line
-		}
-		return r.buf, complete, err
+		return l, err
 	}
+}
+
+// scan adds a piece of a line, without its newline, to l: text before the
+// first zero byte to r.buf, up to max bytes; zero bytes to l.zeros and
+// l.run.
+func (r *Reader) scan(l *physLine, chunk []byte, max int) {
+	if l.zeros == 0 {
+		i := bytes.IndexByte(chunk, 0)
+		if i < 0 {
+			r.addText(l, chunk, max)
+			return
+		}
+		r.addText(l, chunk[:i], max)
+		chunk = chunk[i:]
+	}
+	n := bytes.Count(chunk, nulByte)
+	l.zeros += int64(n)
+	if n == len(chunk) {
+		l.run += int64(n)
+	} else {
+		l.run = int64(len(chunk) - len(bytes.TrimRight(chunk, "\x00")))
+	}
+}
+
+var nulByte = []byte{0}
+
+// addText appends text to r.buf, or drops the line's text and marks it
+// tooLong once it is over max bytes.
+func (r *Reader) addText(l *physLine, text []byte, max int) {
+	if l.tooLong {
+		return
+	}
+	if len(r.buf)+len(text) > max {
+		l.tooLong = true
+		r.buf = r.buf[:0]
+		return
+	}
+	r.buf = append(r.buf, text...)
 }
 
 // Close closes the underlying file, if Open opened it.
