@@ -22,6 +22,9 @@ import (
 const (
 	crashEnv     = "ACMEPROXY_JOURNAL_CRASH_CHILD"
 	crashModeEnv = "ACMEPROXY_JOURNAL_CRASH_MODE"
+	// crashSmallEnv makes the child reserve space in small chunks, so
+	// that the kill finds it extending its reserved space.
+	crashSmallEnv = "ACMEPROXY_JOURNAL_CRASH_SMALL_RESERVE"
 )
 
 // TestCrashChild is not a test on its own: TestCrashKill runs the test
@@ -35,6 +38,9 @@ func TestCrashChild(t *testing.T) {
 	mode, err := journal.ParseSync(os.Getenv(crashModeEnv))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv(crashSmallEnv) != "" {
+		defer journal.SetReserveChunks(8<<10, 16<<10)()
 	}
 	w, err := journal.Create(path, journal.Header{Tool: "acmeproxy crash-test"}, mode)
 	if err != nil {
@@ -69,18 +75,26 @@ func TestCrashKill(t *testing.T) {
 	for _, mode := range []journal.Sync{journal.SyncBatch, journal.SyncAlways, journal.SyncNone} {
 		t.Run("ok/"+mode.String(), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "crash.jsonl")
-			acked := runAndKill(t, path, mode, 400)
+			acked := runAndKill(t, path, mode, 400, false)
 			checkAfterCrash(t, path, acked)
 		})
 	}
+	t.Run("ok/batch-small-reserve", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "crash.jsonl")
+		acked := runAndKill(t, path, journal.SyncBatch, 400, true)
+		checkAfterCrash(t, path, acked)
+	})
 }
 
 // runAndKill starts the child, kills it after n acknowledgements and
 // returns every acknowledgement it printed (seq → id).
-func runAndKill(t *testing.T, path string, mode journal.Sync, n int) map[uint64]string {
+func runAndKill(t *testing.T, path string, mode journal.Sync, n int, smallReserve bool) map[uint64]string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashEnv+"="+path, crashModeEnv+"="+mode.String())
+	if smallReserve {
+		cmd.Env = append(cmd.Env, crashSmallEnv+"=1")
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

@@ -167,9 +167,9 @@ type teeFile struct {
 	copy *bytes.Buffer
 }
 
-func (f *teeFile) Write(p []byte) (int, error) {
+func (f *teeFile) WriteAt(p []byte, off int64) (int, error) {
 	f.copy.Write(p)
-	return f.file.Write(p)
+	return f.file.WriteAt(p, off)
 }
 
 func BenchmarkEncode(b *testing.B) {

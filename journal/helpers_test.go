@@ -159,7 +159,7 @@ func (f *fakeFile) writeCount() int {
 	return f.writes
 }
 
-func (f *fakeFile) Write(p []byte) (int, error) {
+func (f *fakeFile) WriteAt(p []byte, off int64) (int, error) {
 	f.mu.Lock()
 	f.writes++
 	n := f.writes
@@ -167,11 +167,11 @@ func (f *fakeFile) Write(p []byte) (int, error) {
 	if f.failWrite != nil {
 		if err := f.failWrite(n); err != nil {
 			// Write half the line, as a full disk can.
-			f.File.Write(p[:len(p)/2])
+			f.File.WriteAt(p[:len(p)/2], off)
 			return len(p) / 2, err
 		}
 	}
-	return f.File.Write(p)
+	return f.File.WriteAt(p, off)
 }
 
 func (f *fakeFile) Sync() error {

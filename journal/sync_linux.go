@@ -23,7 +23,7 @@ func (f dataSyncer) Sync() error {
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		for {
-			serr = syscall.Fdatasync(int(fd))
+			serr = fdatasync(int(fd))
 			if !errors.Is(serr, syscall.EINTR) {
 				return
 			}
@@ -35,4 +35,25 @@ func (f dataSyncer) Sync() error {
 		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
 	}
 	return nil
+}
+
+// File system magic numbers from statfs(2).
+const (
+	ext4Magic = 0xEF53 // ext2, ext3 and ext4
+	xfsMagic  = 0x58465342
+)
+
+// canReserve reports whether f is on a file system that overwrites a
+// file's blocks in place, where reserving space ahead of the records
+// makes their syncs cheaper (reserve.go).
+func canReserve(f *os.File) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Fstatfs(int(f.Fd()), &st); err != nil {
+		return false
+	}
+	switch st.Type {
+	case ext4Magic, xfsMagic:
+		return true
+	}
+	return false
 }

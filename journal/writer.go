@@ -51,10 +51,11 @@ func ParseSync(name string) (Sync, error) {
 	return 0, fmt.Errorf("journal: unknown sync mode %q (want batch, always or none)", name)
 }
 
-// file is the part of *os.File a Writer uses; tests substitute files that
-// fail or count their fsyncs.
+// file is the part of *os.File a Writer writes records through; tests
+// substitute files that fail or count their fsyncs. Reserving space and
+// cutting the file at Close go to the *os.File directly.
 type file interface {
-	Write(p []byte) (int, error)
+	WriteAt(p []byte, off int64) (int, error)
 	Sync() error
 	Close() error
 }
@@ -74,6 +75,15 @@ type Writer struct {
 	seq     uint64
 	closed  bool
 	written atomic.Uint64 // records written to the file, in file order
+	off     int64         // where the next record goes: the end of the last one
+
+	// Reserved space (reserve.go), guarded by mu.
+	raw        *os.File   // the file itself, for reserving and cutting
+	reserving  bool       // zero-filled space is kept ahead of the records
+	alloc      int64      // end of the reserved space, synced
+	extending  bool       // an extension is under way
+	extended   *sync.Cond // on mu; signalled when an extension ends
+	reserveErr error      // why reserving stopped, if it failed
 
 	smu     sync.Mutex          // guards the fields below
 	cond    *sync.Cond          // signalled when an fsync ends
@@ -101,27 +111,36 @@ func Create(path string, h Header, mode Sync) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: encoding header: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("journal: %s already exists; a journal is never overwritten", path)
 		}
 		return nil, fmt.Errorf("journal: creating %s: %w", path, err)
 	}
+	w := &Writer{f: dataSyncer{f}, raw: f, path: path, mode: mode, off: int64(len(line)) + 1}
+	w.cond = sync.NewCond(&w.smu)
+	w.extended = sync.NewCond(&w.mu)
+	if mode != SyncNone && canReserve(f) {
+		// Reserve the first space with the header, under its sync.
+		if err := fillZeros(f, w.off, reserveFirst); err != nil {
+			w.reserveErr = fmt.Errorf("journal: reserving space in %s: %w", path, err)
+		} else {
+			w.reserving, w.alloc = true, reserveFirst
+		}
+	}
 	if err := writeHeader(f, path, line, mode); err != nil {
 		f.Close()
 		os.Remove(path) // ours: O_EXCL created it
 		return nil, err
 	}
-	w := &Writer{f: dataSyncer{f}, path: path, mode: mode}
-	w.cond = sync.NewCond(&w.smu)
 	return w, nil
 }
 
-// writeHeader writes the header line and, unless mode is SyncNone, makes
-// both the line and the new directory entry durable.
+// writeHeader writes the header line at the start of f and, unless mode
+// is SyncNone, makes the file and the new directory entry durable.
 func writeHeader(f *os.File, path string, line []byte, mode Sync) error {
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.WriteAt(append(line, '\n'), 0); err != nil {
 		return fmt.Errorf("journal: writing header to %s: %w", path, err)
 	}
 	if mode == SyncNone {
@@ -226,6 +245,12 @@ func (w *Writer) Append(e *Exchange) error {
 		w.mu.Unlock()
 		return fmt.Errorf("journal: append to closed %s", w.path)
 	}
+	// Room for the longest line this can be. makeRoom may wait, letting go
+	// of mu: the sequence number is taken after it.
+	if err := w.makeRoom(int64(len(buf))); err != nil {
+		w.mu.Unlock()
+		return err
+	}
 	if err := w.stickyErr(); err != nil {
 		w.mu.Unlock()
 		return err
@@ -236,7 +261,8 @@ func (w *Writer) Append(e *Exchange) error {
 	start := seqRoom - len(`{"seq":`) - len(digits)
 	copy(buf[start:], `{"seq":`)
 	copy(buf[start+len(`{"seq":`):], digits)
-	_, werr := w.f.Write(buf[start:])
+	line := buf[start:]
+	_, werr := w.f.WriteAt(line, w.off)
 	if cap(buf) <= maxPooledBuf { // the file does not retain it
 		*bp = buf[:0]
 		encBufs.Put(bp)
@@ -246,6 +272,7 @@ func (w *Writer) Append(e *Exchange) error {
 		w.mu.Unlock()
 		return err
 	}
+	w.off += int64(len(line))
 	w.seq = seq
 	e.Seq = seq
 	mine := w.written.Add(1)
@@ -352,6 +379,9 @@ func (w *Writer) Close() error {
 	}
 	if err == nil {
 		err = w.stickyErr()
+	}
+	if uerr := w.unreserve(); uerr != nil && err == nil {
+		err = uerr
 	}
 	if cerr := w.f.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("journal: closing %s: %w", w.path, cerr)
