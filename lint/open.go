@@ -31,10 +31,11 @@ type Recording struct {
 	Size int64
 	read *countingReader
 	// Torn is set when a journal's last line was torn by a crash.
-	torn   func() *journal.LineError
-	nextFn func() (*journal.Exchange, error)
-	f      *os.File
-	ahead  *prefetcher
+	torn     func() *journal.LineError
+	zeroTail func() int64
+	nextFn   func() (*journal.Exchange, error)
+	f        *os.File
+	ahead    *prefetcher
 }
 
 // Open opens the recording at path, telling a journal from a HAR file by
@@ -60,6 +61,7 @@ func Open(path string) (*Recording, error) {
 		}
 		rec.Format, rec.Header, rec.nextFn = FormatJournal, r.Header(), r.Next
 		rec.torn = func() *journal.LineError { return r.Torn }
+		rec.zeroTail = func() int64 { return r.ZeroTail }
 		return rec, nil
 	}
 	h, err := journal.ReadHAR(br, path)
@@ -90,6 +92,17 @@ func (r *Recording) Source() flow.Source {
 
 // Read returns the number of bytes read so far.
 func (r *Recording) Read() int64 { return r.read.n.Load() }
+
+// ZeroTail returns the number of zero bytes that ended a journal: space
+// its writer reserved and never filled, because it was not closed (the
+// proxy was killed or its machine stopped). Call it once the recording has
+// been read to its end.
+func (r *Recording) ZeroTail() int64 {
+	if r.zeroTail == nil {
+		return 0
+	}
+	return r.zeroTail()
+}
 
 // Torn returns the torn last line of a journal, or nil. Call it once the
 // recording has been read to its end.

@@ -54,6 +54,10 @@ func (res *Result) Report(o ReportOptions) (*reports.Report, error) {
 		if t := rec.Torn(); t != nil {
 			in.Warnings = append(in.Warnings, "torn last line skipped: "+t.Error())
 		}
+		if z := rec.ZeroTail(); z > 0 {
+			in.Warnings = append(in.Warnings, fmt.Sprintf("the journal was not closed (its proxy was killed or its machine stopped): "+
+				"%d zero bytes reserved after its last record were skipped; exchanges in flight then are missing", z))
+		}
 		r.Inputs = append(r.Inputs, in)
 	}
 	flow, laneCites, notes := res.report.timeline()

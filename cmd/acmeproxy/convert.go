@@ -77,6 +77,9 @@ func convert(e *env, in, out string, force bool) error {
 	if src.torn != nil && src.torn() != nil {
 		fmt.Fprintf(e.stderr, "acmeproxy: warning: %v (torn last line skipped)\n", src.torn())
 	}
+	if src.zeros != nil && src.zeros() > 0 {
+		fmt.Fprintf(e.stderr, "acmeproxy: note: %s was not closed by its proxy: %d zero bytes reserved after its last record skipped\n", in, src.zeros())
+	}
 	fmt.Fprintf(e.stdout, "converted %d exchanges: %s (%s) -> %s (%s)\n", n, in, src.kind, out, outKind)
 	return nil
 }
@@ -98,6 +101,7 @@ type source struct {
 	header journal.Header
 	all    iter.Seq2[*journal.Exchange, error]
 	torn   func() *journal.LineError // journals only
+	zeros  func() int64              // journals only: Reader.ZeroTail
 	close  func() error
 }
 
@@ -121,6 +125,7 @@ func openSource(in string) (*source, error) {
 			return nil, usageErrorf("convert: %w", err)
 		}
 		src.header, src.all, src.torn = r.Header(), r.All(), func() *journal.LineError { return r.Torn }
+		src.zeros = func() int64 { return r.ZeroTail }
 		return src, nil
 	}
 	r, err := journal.ReadHAR(br, in)
