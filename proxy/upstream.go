@@ -256,12 +256,8 @@ func (pc *upConn) alive() bool {
 		return true
 	}
 	alive := true
-	var buf [1]byte
 	_ = rc.Read(func(fd uintptr) bool {
-		// Nothing to read: alive. Zero bytes (the server's FIN), bytes, or
-		// an error: not reusable.
-		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		alive = errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)
+		alive = socketIdle(fd)
 		return true // never wait
 	})
 	return alive
