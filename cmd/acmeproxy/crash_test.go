@@ -78,6 +78,34 @@ func TestCrashKeepsAcknowledgedExchanges(t *testing.T) {
 		t.Fatalf("only %d responses before the kill; the test needs more", len(got))
 	}
 	checkJournalHolds(t, jpath, got)
+	checkKilledJournalLints(t, jpath)
+}
+
+// checkKilledJournalLints lints the journal of the killed proxy. A proxy
+// that reserved space ahead of its records (ext4, XFS) left zero bytes at
+// the end: lint reads past nothing of them and says the journal was not
+// closed.
+func checkKilledJournalLints(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := len(b) - len(bytes.TrimRight(b, "\x00"))
+	if zeros == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the killed proxy's journal %s does not end with reserved zero bytes (not ext4 or XFS?)", path)
+		}
+		t.Logf("%s ends without reserved zero bytes: not on ext4 or XFS", path)
+		return
+	}
+	code, out, stderr := runCLI(t, nil, "lint", path, "--format", "json")
+	if code != exitOK && code != exitFindings {
+		t.Fatalf("lint of the killed proxy's journal: exit %d, stderr %q", code, stderr)
+	}
+	if want := fmt.Sprintf("%d zero bytes reserved after its last record", zeros); !strings.Contains(out, want) {
+		t.Errorf("lint's report lacks %q", want)
+	}
 }
 
 // uniqueUpstream answers every request with a distinct ACME-sized JSON body.
