@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -205,5 +206,67 @@ func TestReserveFull(t *testing.T) {
 	got, r := readAll(t, path)
 	if len(got) != acked || r.Torn != nil {
 		t.Fatalf("read %d records (torn %v), want the %d acknowledged and nothing else", len(got), r.Torn, acked)
+	}
+}
+
+// TestReserveCloseWhileExtending closes the writer while appenders wait
+// for room: each Append either succeeded, and its record is in the file,
+// or failed because the writer was closed; the file ends at the last
+// record and holds no zero byte.
+func TestReserveCloseWhileExtending(t *testing.T) {
+	defer journal.SetReserveChunks(8<<10, 16<<10)()
+	for round := range 5 {
+		w, path := create(t, journal.SyncBatch)
+		needReserving(t, w.Reserving(), path)
+		var mu sync.Mutex
+		acked := map[uint64]string{}
+		var closedErrs int
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := range 16 {
+			wg.Go(func() {
+				<-start
+				for i := 0; ; i++ {
+					e := newExchange(fmt.Sprintf("r%d-g%d-%d", round, g, i), 20<<10)
+					if err := w.Append(e); err != nil {
+						if !strings.Contains(err.Error(), "append to closed") {
+							t.Errorf("Append: %v, want only an append to a closed writer to fail", err)
+						}
+						mu.Lock()
+						closedErrs++
+						mu.Unlock()
+						return
+					}
+					mu.Lock()
+					acked[e.Seq] = recordLine(t, e, e.Seq)
+					mu.Unlock()
+				}
+			})
+		}
+		close(start)
+		for w.Count() < 50 {
+			runtime.Gosched()
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.IndexByte(data, 0) >= 0 {
+			t.Fatalf("round %d: the closed journal holds zero bytes", round)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		lines = lines[1 : len(lines)-1]
+		if len(lines) != len(acked) || closedErrs != 16 {
+			t.Fatalf("round %d: %d record lines, %d acknowledged, %d appenders stopped by Close (want 16)", round, len(lines), len(acked), closedErrs)
+		}
+		for i, line := range lines {
+			if line != acked[uint64(i+1)] {
+				t.Fatalf("round %d: line %d is not record %d as appended", round, i+2, i+1)
+			}
+		}
 	}
 }
