@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/acmeproxy/acmeproxy/internal/citest"
 )
 
 var record = flag.Bool("record", false, "write the recordings of the runs to examples/e2e (journal, HAR, expected findings)")
@@ -50,11 +52,7 @@ func requireTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("%s is not installed (apt-get install pebble acme-tiny certbot lego; .ci/run does): %v", tool, err)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+			citest.Missing(t, "%s is not installed (apt-get install pebble acme-tiny certbot lego; .ci/run does): %v", tool, err)
 		}
 	}
 }

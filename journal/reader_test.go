@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestReaderRecordShapes(t *testing.T) {
 			for _, e := range got {
 				seqs = append(seqs, e.Seq)
 			}
-			if !equalSeqs(seqs, tc.wantSeqs) {
+			if !slices.Equal(seqs, tc.wantSeqs) {
 				t.Errorf("seqs = %v, want %v", seqs, tc.wantSeqs)
 			}
 			if len(errs) != tc.wantErrs {
@@ -79,18 +80,6 @@ func TestReaderRecordShapes(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalSeqs(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReaderHeaderErrors(t *testing.T) {
@@ -150,7 +139,7 @@ func TestReaderMaxLine(t *testing.T) {
 		}
 		seqs = append(seqs, e.Seq)
 	}
-	if !equalSeqs(seqs, []uint64{1, 3}) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "mem.jsonl:3: corrupt record: longer than 100000 bytes") {
+	if !slices.Equal(seqs, []uint64{1, 3}) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "mem.jsonl:3: corrupt record: longer than 100000 bytes") {
 		t.Fatalf("seqs %v, errs %v", seqs, errs)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,18 +51,6 @@ func readSeqs(t *testing.T, r *journal.Reader) (seqs []uint64, lines []int, errs
 	return
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestReaderZeroTail: zero bytes after the last complete line end the
 // journal without an error or a torn line, and are counted in ZeroTail,
 // however long the run and wherever it falls in the read buffer.
@@ -90,7 +79,7 @@ func TestReaderZeroTail(t *testing.T) {
 				t.Fatal(err)
 			}
 			seqs, lines, errs := readSeqs(t, r)
-			if !equalSeqs(seqs, tc.wantSeqs) || !equalInts(lines, tc.wantLines) {
+			if !slices.Equal(seqs, tc.wantSeqs) || !slices.Equal(lines, tc.wantLines) {
 				t.Errorf("seqs %v at lines %v, want %v at %v", seqs, lines, tc.wantSeqs, tc.wantLines)
 			}
 			if len(errs) != 0 {
@@ -130,7 +119,7 @@ func TestReaderTornThenZeros(t *testing.T) {
 			t.Fatal(err)
 		}
 		seqs, lines, errs := readSeqs(t, r)
-		if !equalSeqs(seqs, []uint64{1}) || !equalInts(lines, []int{2}) || len(errs) != 0 {
+		if !slices.Equal(seqs, []uint64{1}) || !slices.Equal(lines, []int{2}) || len(errs) != 0 {
 			t.Fatalf("seqs %v at lines %v, errors %v; want seq 1 at line 2 and no error", seqs, lines, errs)
 		}
 		if r.Torn == nil || r.Torn.Line != 3 || !errors.Is(r.Torn, journal.ErrCorruptRecord) ||
@@ -148,7 +137,7 @@ func TestReaderTornThenZeros(t *testing.T) {
 			t.Fatal(err)
 		}
 		seqs, lines, errs := readSeqs(t, r)
-		if !equalSeqs(seqs, []uint64{1, 2}) || !equalInts(lines, []int{2, 3}) || len(errs) != 0 {
+		if !slices.Equal(seqs, []uint64{1, 2}) || !slices.Equal(lines, []int{2, 3}) || len(errs) != 0 {
 			t.Fatalf("seqs %v at lines %v, errors %v; want seqs 1, 2 at lines 2, 3", seqs, lines, errs)
 		}
 		if r.Torn != nil || r.ZeroTail != 300_000 {
@@ -164,7 +153,7 @@ func TestReaderTornThenZeros(t *testing.T) {
 		}
 		r.SetMaxLine(100_000)
 		seqs, _, errs := readSeqs(t, r)
-		if !equalSeqs(seqs, []uint64{1}) || len(errs) != 0 {
+		if !slices.Equal(seqs, []uint64{1}) || len(errs) != 0 {
 			t.Fatalf("seqs %v, errors %v; want seq 1 and no error", seqs, errs)
 		}
 		if r.Torn == nil || r.Torn.Error() != "mem.jsonl:3: corrupt record: longer than 100000 bytes" || r.ZeroTail != 1000 {
@@ -191,7 +180,7 @@ func TestReaderZeroGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	seqs, lines, errs := readSeqs(t, r)
-	if !equalSeqs(seqs, []uint64{1, 4, 8}) || !equalInts(lines, []int{2, 4, 8}) {
+	if !slices.Equal(seqs, []uint64{1, 4, 8}) || !slices.Equal(lines, []int{2, 4, 8}) {
 		t.Errorf("seqs %v at lines %v, want 1, 4, 8 at lines 2, 4, 8", seqs, lines)
 	}
 	want := []string{gapMessage(3, 5000), gapMessage(5, 100), gapMessage(6, 3), gapMessage(7, 70_002)}
@@ -221,7 +210,7 @@ func TestReaderZeroGapThenTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	seqs, _, errs := readSeqs(t, r)
-	if !equalSeqs(seqs, []uint64{1}) || len(errs) != 0 {
+	if !slices.Equal(seqs, []uint64{1}) || len(errs) != 0 {
 		t.Fatalf("seqs %v, errors %v; want seq 1 and no error", seqs, errs)
 	}
 	if r.Torn == nil || r.Torn.Error() != gapMessage(3, 10) {
@@ -307,7 +296,7 @@ func TestReaderLargeZeroTail(t *testing.T) {
 			r.SetMaxLine(1 << 20)
 			seqs, _, errs := readSeqs(t, r)
 			runtime.ReadMemStats(&after)
-			if !equalSeqs(seqs, tc.wantSeqs) || len(errs) != 0 {
+			if !slices.Equal(seqs, tc.wantSeqs) || len(errs) != 0 {
 				t.Fatalf("seqs %v, errors %v; want %v and no error", seqs, errs, tc.wantSeqs)
 			}
 			if (r.Torn != nil) != tc.wantTorn {

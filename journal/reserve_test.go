@@ -14,19 +14,17 @@ import (
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/journal"
+
+	"github.com/acmeproxy/acmeproxy/internal/citest"
 )
 
-// needReserving fails the test in CI, and skips it elsewhere, when w does
-// not reserve space: its journal is not on ext4 or XFS.
+// needReserving fails the test in CI, and skips it elsewhere, when the
+// writer does not reserve space: its journal is not on ext4 or XFS.
 func needReserving(t *testing.T, reserving bool, path string) {
 	t.Helper()
-	if reserving {
-		return
+	if !reserving {
+		citest.Missing(t, "the writer does not reserve space in %s: not on ext4 or XFS", path)
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("the writer does not reserve space in %s (not ext4 or XFS?); CI must run on a file system that allows it", path)
-	}
-	t.Skipf("the writer does not reserve space in %s: not ext4 or XFS", path)
 }
 
 func fileSize(t *testing.T, path string) int64 {

@@ -23,6 +23,8 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/internal/mitmca"
 	"github.com/acmeproxy/acmeproxy/journal"
+
+	"github.com/acmeproxy/acmeproxy/internal/citest"
 )
 
 // buildBinary builds acmeproxy into a temporary directory.
@@ -93,11 +95,7 @@ func checkKilledJournalLints(t *testing.T, path string) {
 	}
 	zeros := len(b) - len(bytes.TrimRight(b, "\x00"))
 	if zeros == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the killed proxy's journal %s does not end with reserved zero bytes (not ext4 or XFS?)", path)
-		}
-		t.Logf("%s ends without reserved zero bytes: not on ext4 or XFS", path)
-		return
+		citest.Missing(t, "the killed proxy's journal %s does not end with reserved zero bytes: not on ext4 or XFS", path)
 	}
 	code, out, stderr := runCLI(t, nil, "lint", path, "--format", "json")
 	if code != exitOK && code != exitFindings {
