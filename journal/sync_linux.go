@@ -47,8 +47,13 @@ const (
 // file's blocks in place, where reserving space ahead of the records
 // makes their syncs cheaper (reserve.go).
 func canReserve(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
 	var st syscall.Statfs_t
-	if err := syscall.Fstatfs(int(f.Fd()), &st); err != nil {
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.Fstatfs(int(fd), &st) }); err != nil || serr != nil {
 		return false
 	}
 	switch st.Type {
