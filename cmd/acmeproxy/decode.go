@@ -52,6 +52,7 @@ type decodeSource struct {
 	kind  string
 	all   iter.Seq2[*journal.Exchange, error]
 	torn  func() *journal.LineError
+	zeros func() int64 // Reader.ZeroTail; 0 for HAR
 	close func() error
 }
 
@@ -67,7 +68,7 @@ func openDecodeSource(name string) (*decodeSource, error) {
 		f.Close()
 		return nil, usageErrorf("decode: %s: %w", name, err)
 	}
-	rec := &decodeSource{kind: kind, close: f.Close, torn: func() *journal.LineError { return nil }}
+	rec := &decodeSource{kind: kind, close: f.Close, torn: func() *journal.LineError { return nil }, zeros: func() int64 { return 0 }}
 	if kind == kindJournal {
 		r, err := journal.NewReader(br, name)
 		if err != nil {
@@ -75,6 +76,7 @@ func openDecodeSource(name string) (*decodeSource, error) {
 			return nil, usageErrorf("decode: %w", err)
 		}
 		rec.all, rec.torn = r.All(), func() *journal.LineError { return r.Torn }
+		rec.zeros = func() int64 { return r.ZeroTail }
 		return rec, nil
 	}
 	r, err := journal.ReadHAR(br, name)
@@ -123,6 +125,10 @@ func runDecode(e *env, files []string, asJSON bool) error {
 		if t := rec.torn(); t != nil {
 			out.Flush()
 			fmt.Fprintf(e.stderr, "acmeproxy: warning: %v (torn last line skipped)\n", t)
+		}
+		if z := rec.zeros(); z > 0 {
+			out.Flush()
+			fmt.Fprintf(e.stderr, "acmeproxy: note: %s was not closed by its proxy: %d zero bytes reserved after its last record skipped\n", name, z)
 		}
 		rec.close()
 	}

@@ -72,3 +72,17 @@ func TestConvertKilledJournal(t *testing.T) {
 		t.Errorf("stdout = %q", stdout)
 	}
 }
+
+// TestDecodeKilledJournal: decode prints the same timeline as for the
+// closed journal and notes the zero bytes.
+func TestDecodeKilledJournal(t *testing.T) {
+	path := killedJournal(t, "v2-order-abandoned", 5000)
+	_, want, _ := runCLI(t, nil, "decode", rec("v2-order-abandoned"))
+	code, got, stderr := runCLI(t, nil, "decode", path)
+	if code != exitOK || got != want || want == "" {
+		t.Fatalf("exit %d; timeline equal to the closed journal's: %v; stderr %q", code, got == want, stderr)
+	}
+	if !strings.Contains(stderr, "was not closed by its proxy: 5000 zero bytes") {
+		t.Errorf("stderr = %q, want a note on the zero bytes", stderr)
+	}
+}
