@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/acmeproxy/acmeproxy/journal"
 
@@ -242,8 +243,12 @@ func TestReserveCloseWhileExtending(t *testing.T) {
 			})
 		}
 		close(start)
-		for w.Count() < 50 {
-			runtime.Gosched()
+		for deadline := time.Now().Add(10 * time.Second); w.Count() < 50; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				w.Close()
+				wg.Wait()
+				t.Fatalf("round %d: only %d records appended in 10 s", round, w.Count())
+			}
 		}
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
