@@ -3,12 +3,11 @@ package decode_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"path/filepath"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -64,22 +63,9 @@ func TestDeferredVerificationPending(t *testing.T) {
 
 func decodeDeferred(t *testing.T, path string) []*decode.Message {
 	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	d := decode.NewDecoder()
 	d.DeferVerification()
 	var msgs []*decode.Message
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return msgs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, d.Decode(e))
-	}
+	journaltest.Each(t, path, func(e *journal.Exchange) { msgs = append(msgs, d.Decode(e)) })
+	return msgs
 }

@@ -1,43 +1,20 @@
 package decode_test
 
 import (
-	"errors"
-	"io"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/internal/idset"
-	"github.com/acmeproxy/acmeproxy/journal"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 )
-
-// exampleExchanges reads every exchange of an example recording.
-func exampleExchanges(t *testing.T, name string) []*journal.Exchange {
-	t.Helper()
-	r, err := journal.Open(filepath.Join("..", "examples", "recordings", name+".jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var out []*journal.Exchange
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-}
 
 // TestForget: after Forget, a Decoder no longer knows an account's key or
 // its objects' URLs, and notes each forgotten identity that later traffic
 // needs (Revived); a Decoder told to forget nothing notes nothing.
 func TestForget(t *testing.T) {
-	es := exampleExchanges(t, "v2-happy")
+	es := journaltest.ReadAll(t, filepath.Join("..", "examples", "recordings", "v2-happy.jsonl"))
 	// Decode up to the newOrder answer, which names the order.
 	d := decode.NewDecoder()
 	var kid, thumbprint, order string

@@ -2,14 +2,13 @@ package decode_test
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/decode/internal/acmetest"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -20,21 +19,7 @@ func recordedExchanges(tb testing.TB) []*journal.Exchange {
 	paths, _ := filepath.Glob(filepath.Join(exchangesDir, "*", "journal.jsonl"))
 	var out []*journal.Exchange
 	for _, p := range paths {
-		r, err := journal.Open(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			e, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				tb.Fatal(err)
-			}
-			out = append(out, e)
-		}
-		r.Close()
+		out = append(out, journaltest.ReadAll(tb, p)...)
 	}
 	return out
 }

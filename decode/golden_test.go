@@ -3,15 +3,14 @@ package decode_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -61,26 +60,9 @@ func TestGolden(t *testing.T) {
 // JSON, one array.
 func decodeJournal(t *testing.T, path string) []byte {
 	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	d := decode.NewDecoder()
 	var msgs []*decode.Message
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, d.Decode(e))
-	}
-	if r.Torn != nil {
-		t.Fatalf("torn journal: %v", r.Torn)
-	}
+	journaltest.Each(t, path, func(e *journal.Exchange) { msgs = append(msgs, d.Decode(e)) })
 	out, err := json.MarshalIndent(msgs, "", "  ")
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -99,31 +98,16 @@ func corpus(t *testing.T) []string {
 // returns one compact JSON line per message.
 func decodeJournalLines(t *testing.T, path string) []byte {
 	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	d := decode.NewDecoder()
 	var out bytes.Buffer
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	journaltest.Each(t, path, func(e *journal.Exchange) {
 		b, err := json.Marshal(d.Decode(e))
 		if err != nil {
 			t.Fatal(err)
 		}
 		out.Write(b)
 		out.WriteByte('\n')
-	}
-	if r.Torn != nil {
-		t.Fatalf("torn journal: %v", r.Torn)
-	}
+	})
 	return out.Bytes()
 }
 

@@ -1,12 +1,12 @@
 package flow_test
 
 import (
-	"errors"
 	"io"
 	"testing"
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/flow"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -16,22 +16,7 @@ import (
 // The decoder runs ahead of the ledger, so the recording is v2-happy with
 // a thousand directory fetches after its newOrder.
 func TestFeedForgetsEvictedAccounts(t *testing.T) {
-	r, err := journal.Open(recording("v2-happy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var es []*journal.Exchange
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		es = append(es, e)
-	}
+	es := journaltest.ReadAll(t, recording("v2-happy"))
 	// the directory fetched a thousand times between newOrder and the rest
 	d0 := decode.NewDecoder()
 	var stream []*journal.Exchange
@@ -58,7 +43,7 @@ func TestFeedForgetsEvictedAccounts(t *testing.T) {
 	}}
 	l, d := flow.New(), decode.NewDecoder()
 	var kid string
-	err = flow.Feed(l, d, []flow.Source{src}, func(x *flow.Exchange) error {
+	err := flow.Feed(l, d, []flow.Source{src}, func(x *flow.Exchange) error {
 		if kid == "" && x.Operation == decode.OpOrderCreate && x.Account != nil {
 			kid = x.Account.URL
 			l.Close(x.Account, x.End)

@@ -3,8 +3,6 @@ package lint
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/flow"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
 
@@ -28,26 +27,14 @@ func TestFactsRebuildTheExchanges(t *testing.T) {
 	n := 0
 	for _, de := range entries {
 		path := filepath.Join(exampleDir, de.Name())
-		r, err := journal.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		l, d, facts := flow.New(), decode.NewDecoder(), newFactTable()
 		var raw []*journal.Exchange
 		var msgs []*decode.Message
-		for {
-			e, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		journaltest.Each(t, path, func(e *journal.Exchange) {
 			m := d.Decode(e)
 			facts.record(l.Observe(path, m))
 			raw, msgs = append(raw, e), append(msgs, m)
-		}
-		r.Close()
+		})
 		raw, msgs = withGzipCopies(t, d, l, facts, path, raw, msgs)
 		for i, e := range raw {
 			want := reportExchange(path, e, msgs[i])

@@ -2,9 +2,7 @@ package live_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/live"
 	"github.com/acmeproxy/acmeproxy/rules"
@@ -26,27 +25,6 @@ func builtinSet(t *testing.T) *rules.Set {
 		t.Fatal(err)
 	}
 	return set
-}
-
-// readAll reads a recording's exchanges.
-func readAll(t *testing.T, path string) []*journal.Exchange {
-	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var xs []*journal.Exchange
-	for {
-		x, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return xs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		xs = append(xs, x)
-	}
 }
 
 // events collects an engine's events; safe for concurrent use.
@@ -97,7 +75,7 @@ func TestExchangeFindingsMatchLint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			xs := readAll(t, path)
+			xs := journaltest.ReadAll(t, path)
 			var wg sync.WaitGroup
 			for w := range 4 {
 				wg.Go(func() {
@@ -181,7 +159,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // a likely orphan, and the final lint confirms both.
 func TestOrphanConfirmed(t *testing.T) {
 	path := "../examples/recordings/v2-order-abandoned.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	now, set := clockAt(xs[0].Start)
 	var ev events
 	e, err := live.New(live.Config{Set: builtinSet(t), Journal: path, OrphanAfter: time.Minute, Now: now, OnEvent: ev.add})
@@ -231,7 +209,7 @@ func TestOrphanConfirmed(t *testing.T) {
 // exchange, and nothing is left to reconcile.
 func TestOrphanWithdrawnByTrigger(t *testing.T) {
 	path := "../examples/recordings/v2-happy.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	now, set := clockAt(xs[0].Start)
 	var ev events
 	e, err := live.New(live.Config{Set: builtinSet(t), Journal: path, OrphanAfter: time.Minute, Now: now, OnEvent: ev.add})
@@ -277,7 +255,7 @@ func TestOrphanWithdrawnByTrigger(t *testing.T) {
 // with OrphanAfter zero nothing ever is.
 func TestOrphanNotYet(t *testing.T) {
 	path := "../examples/recordings/v2-order-abandoned.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	for _, after := range []time.Duration{time.Hour / 2, 0} {
 		now, set := clockAt(xs[0].Start)
 		var ev events
@@ -302,7 +280,7 @@ func TestOrphanNotYet(t *testing.T) {
 // returns; the engine must decode what the exchange held when observed.
 func TestObserveDoesNotRetain(t *testing.T) {
 	path := "../examples/recordings/v2-happy.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	var ev events
 	e, err := live.New(live.Config{Set: builtinSet(t), Journal: path, OnEvent: ev.add})
 	if err != nil {
@@ -369,7 +347,7 @@ func (c *counter) PendingAuthorizations(account string, n int) {
 // pending count of the account that abandoned its order ends at two.
 func TestObserver(t *testing.T) {
 	path := "../examples/recordings/v2-order-abandoned.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	now, set := clockAt(xs[0].Start)
 	c := &counter{decoded: map[string]int{}, findings: map[string]int{}, pending: map[string]int{}}
 	e, err := live.New(live.Config{Set: builtinSet(t), Journal: path, OrphanAfter: time.Minute, Now: now, Observer: c})
@@ -416,7 +394,7 @@ func TestObserver(t *testing.T) {
 // back the exchanges after it.
 func TestSkip(t *testing.T) {
 	path := "../examples/recordings/v2-happy.jsonl"
-	xs := readAll(t, path)
+	xs := journaltest.ReadAll(t, path)
 	e, err := live.New(live.Config{Set: builtinSet(t), Journal: path})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/internal/mitmca"
 	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/proxy"
@@ -87,26 +87,7 @@ func (h *harness) stop() {
 func (h *harness) exchanges() []*journal.Exchange {
 	h.t.Helper()
 	h.stop()
-	r, err := journal.Open(h.journal)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer r.Close()
-	var out []*journal.Exchange
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-	if r.Torn != nil {
-		h.t.Fatalf("torn line in a cleanly closed journal: %v", r.Torn)
-	}
-	return out
+	return journaltest.ReadAll(h.t, h.journal)
 }
 
 // client returns an HTTP client that goes through the proxy, trusts the

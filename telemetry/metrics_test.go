@@ -13,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/telemetry"
 )
@@ -37,15 +38,8 @@ func feedRecordings(t *testing.T, m *telemetry.Metrics) tally {
 	}
 	want := tally{modes: map[string]int{}, operations: map[string]int{}}
 	for _, path := range paths {
-		r, err := journal.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		d := decode.NewDecoder()
-		for x, err := range r.All() {
-			if err != nil {
-				t.Fatal(err)
-			}
+		journaltest.Each(t, path, func(x *journal.Exchange) {
 			m.Recorded(x)
 			msg := d.Decode(x)
 			status := 0
@@ -64,8 +58,7 @@ func feedRecordings(t *testing.T, m *telemetry.Metrics) tally {
 				label = strconv.Itoa(x.Response.Status)
 			}
 			want.operations[string(msg.Operation)+" "+label]++
-		}
-		r.Close()
+		})
 	}
 	return want
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/internal/mitmca"
 	"github.com/acmeproxy/acmeproxy/journal"
 )
@@ -132,22 +133,13 @@ func TestRunResolve(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Fatalf("exit %d; stderr %q", code, stderr.String())
 	}
-	r, err := journal.Open(jpath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	var urls []string
-	for {
-		e, err := r.Next()
-		if err != nil {
-			break
-		}
+	journaltest.Each(t, jpath, func(e *journal.Exchange) {
 		if e.Response == nil || e.Response.Status != http.StatusOK {
 			t.Errorf("exchange %d: %+v", e.Seq, e.Response)
 		}
 		urls = append(urls, e.Request.URL)
-	}
+	})
 	if len(urls) != 2 || !strings.Contains(urls[0], caName) || !strings.Contains(urls[1], "site.invalid") {
 		t.Errorf("recorded %q; want the CA's directory under its name, then the site", urls)
 	}

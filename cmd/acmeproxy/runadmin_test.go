@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/acmeproxy/acmeproxy/decode"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/live"
 	"github.com/acmeproxy/acmeproxy/telemetry"
@@ -51,28 +50,17 @@ func label(m *dto.Metric, name string) string {
 // operation and status, as the metrics label them.
 func journalOperations(t *testing.T, path string) map[[2]string]int {
 	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	d := decode.NewDecoder()
 	out := map[[2]string]int{}
-	for {
-		x, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	journaltest.Each(t, path, func(x *journal.Exchange) {
 		m := d.Decode(x)
 		status := "error"
 		if m.Response != nil {
 			status = strconv.Itoa(m.Response.Status)
 		}
 		out[[2]string{string(m.Operation), status}]++
-	}
+	})
+	return out
 }
 
 // TestWrapAdminMetrics scrapes /metrics while a wrapped client waits with

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/internal/mitmca"
 	"github.com/acmeproxy/acmeproxy/internal/pebbletest"
-	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/live"
 	"github.com/acmeproxy/acmeproxy/reports"
 )
@@ -153,27 +152,6 @@ func countRule(rep *reportView, rule string) int {
 	return n
 }
 
-// journalCount counts the exchanges in a journal.
-func journalCount(t *testing.T, path string) int {
-	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	n := 0
-	for {
-		_, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
-}
-
 func startPebble(t *testing.T) *pebbletest.Server {
 	// The wrapped client cannot fill the test's challenge server, so the
 	// VA accepts every challenge it is asked to validate.
@@ -197,7 +175,7 @@ func TestWrapCleanIssuance(t *testing.T) {
 	if rep.Client == nil || rep.Client.Failed() || rep.Client.Command[1] != testClientArg {
 		t.Errorf("report's client: %+v", rep.Client)
 	}
-	if n := journalCount(t, r.journal); n < 10 || rep.Summary.Exchanges != n {
+	if n := len(journaltest.ReadAll(t, r.journal)); n < 10 || rep.Summary.Exchanges != n {
 		t.Errorf("journal holds %d exchanges, the report counts %d", n, rep.Summary.Exchanges)
 	}
 	var s struct {

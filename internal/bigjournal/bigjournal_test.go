@@ -1,9 +1,7 @@
 package bigjournal_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/acmeproxy/acmeproxy/decode"
 	"github.com/acmeproxy/acmeproxy/internal/bigjournal"
+	"github.com/acmeproxy/acmeproxy/internal/journaltest"
 	"github.com/acmeproxy/acmeproxy/journal"
 	"github.com/acmeproxy/acmeproxy/lint"
 	"github.com/acmeproxy/acmeproxy/rules"
@@ -58,21 +57,9 @@ func fired(t *testing.T, set *rules.Set, path string) map[string]int {
 // whose JWS did not verify, and the protocol faults by code.
 func decoded(t *testing.T, path string) (unverified int, issues map[decode.IssueCode]int, ops map[decode.Operation]int) {
 	t.Helper()
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	d := decode.NewDecoder()
 	issues, ops = map[decode.IssueCode]int{}, map[decode.Operation]int{}
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	journaltest.Each(t, path, func(e *journal.Exchange) {
 		m := d.Decode(e)
 		if m.JWS != nil && m.JWS.Verification != decode.VerifyValid {
 			unverified++
@@ -81,7 +68,7 @@ func decoded(t *testing.T, path string) (unverified int, issues map[decode.Issue
 			issues[is.Code]++
 		}
 		ops[m.Operation]++
-	}
+	})
 	return unverified, issues, ops
 }
 
@@ -159,23 +146,11 @@ func TestMixIsDenseAndOrdered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := journal.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	var seq uint64
 	var last time.Time
 	d := decode.NewDecoder()
 	accounts := map[string]bool{}
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	journaltest.Each(t, path, func(e *journal.Exchange) {
 		seq++
 		if e.Seq != seq {
 			t.Fatalf("line %d: seq %d, want %d", e.Line, e.Seq, seq)
@@ -187,7 +162,7 @@ func TestMixIsDenseAndOrdered(t *testing.T) {
 		if m := d.Decode(e); m.Account != nil && m.Operation != decode.OpRevoke {
 			accounts[m.Account.Thumbprint] = true
 		}
-	}
+	})
 	if int(seq) != st.Exchanges || st.Exchanges < 3000 {
 		t.Fatalf("%d exchanges read, stats say %d", seq, st.Exchanges)
 	}
