@@ -381,6 +381,20 @@ func (c *raw) register(ctx context.Context) error {
 	return nil
 }
 
+// ordering returns a raw client with the default key, a registered
+// account and an order for names: how most scenarios start.
+func ordering(ctx context.Context, w *World, names ...string) (*raw, *v2Order, error) {
+	c := newRaw(w, nil)
+	if err := c.register(ctx); err != nil {
+		return nil, nil, err
+	}
+	o, err := c.newOrder(ctx, names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, o, nil
+}
+
 // v2Order is the part of an order the raw client uses.
 type v2Order struct {
 	URL            string

@@ -97,11 +97,7 @@ func init() {
 			Description: "A hand-rolled client with a real account and order gets the HTTP layer and POST-as-GET wrong one way at a time " +
 				"(Content-Type, Replay-Nonce and User-Agent headers, plain GET, payloads where none belongs, keyAuthorization in the challenge response).",
 			Run: func(ctx context.Context, w *World) error {
-				c := newRaw(w, nil)
-				if err := c.register(ctx); err != nil {
-					return err
-				}
-				o, err := c.newOrder(ctx, "a.example.test")
+				c, o, err := ordering(ctx, w, "a.example.test")
 				if err != nil {
 					return err
 				}

@@ -62,11 +62,7 @@ func init() {
 				"of an order with nonces the CA never issued, and each is refused with badNonce; it sends the first again, " +
 				"refused again, then the second and the first with the nonces the answers carried, and both succeed.",
 			Run: func(ctx context.Context, w *World) error {
-				c := newRaw(w, nil)
-				if err := c.register(ctx); err != nil {
-					return err
-				}
-				o, err := c.newOrder(ctx, "a.example.test", "b.example.test")
+				c, o, err := ordering(ctx, w, "a.example.test", "b.example.test")
 				if err != nil {
 					return err
 				}
@@ -128,11 +124,7 @@ func init() {
 			Description: "The client posts \"\" instead of {} to the challenge (a fetch: validation never starts), then polls the " +
 				"authorization eight times and the order six times, 50 ms apart, and gives up.",
 			Run: func(ctx context.Context, w *World) error {
-				c := newRaw(w, nil)
-				if err := c.register(ctx); err != nil {
-					return err
-				}
-				o, err := c.newOrder(ctx, "a.example.test")
+				c, o, err := ordering(ctx, w, "a.example.test")
 				if err != nil {
 					return err
 				}

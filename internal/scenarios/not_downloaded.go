@@ -18,11 +18,7 @@ func init() {
 		Description: "A hand-rolled client validates its order's authorization over HTTP-01, finalizes, polls the order until " +
 			"it is valid with a certificate URL, and exits without fetching the certificate.",
 		Run: func(ctx context.Context, w *World) error {
-			c := newRaw(w, nil)
-			if err := c.register(ctx); err != nil {
-				return err
-			}
-			o, err := c.newOrder(ctx, "a.example.test")
+			c, o, err := ordering(ctx, w, "a.example.test")
 			if err != nil {
 				return err
 			}
