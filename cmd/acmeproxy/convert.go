@@ -61,7 +61,7 @@ func convert(e *env, in, out string, force bool) error {
 			return usageErrorf("convert: %s exists; use --force to overwrite it", out)
 		}
 	}
-	src, err := openSource(in)
+	src, err := openSource("convert", in)
 	if err != nil {
 		return err
 	}
@@ -74,12 +74,7 @@ func convert(e *env, in, out string, force bool) error {
 		os.Remove(tmp)
 		return err
 	}
-	if src.torn != nil && src.torn() != nil {
-		fmt.Fprintf(e.stderr, "acmeproxy: warning: %v (torn last line skipped)\n", src.torn())
-	}
-	if src.zeros != nil && src.zeros() > 0 {
-		fmt.Fprintf(e.stderr, "acmeproxy: note: %s was not closed by its proxy: %d zero bytes reserved after its last record skipped\n", in, src.zeros())
-	}
+	src.warnEnd(e.stderr)
 	fmt.Fprintf(e.stdout, "converted %d exchanges: %s (%s) -> %s (%s)\n", n, in, src.kind, out, outKind)
 	return nil
 }
@@ -95,49 +90,63 @@ func kindOfOutput(out string) (string, error) {
 	return "", usageErrorf("convert: cannot tell the format of %s from its name: use .har or .jsonl", out)
 }
 
-// source is an open recording.
+// source is an open recording, journal or HAR, for convert and decode.
 type source struct {
+	name   string
 	kind   string
 	header journal.Header
 	all    iter.Seq2[*journal.Exchange, error]
-	torn   func() *journal.LineError // journals only
-	zeros  func() int64              // journals only: Reader.ZeroTail
+	reader *journal.Reader // journals only: Torn and ZeroTail once read
 	close  func() error
 }
 
 // openSource opens in and reads its header, choosing the reader from the
-// content. Errors name the file (and line or entry) and are usage errors.
-func openSource(in string) (*source, error) {
+// content. Errors start with cmd, name the file (and line or entry) and
+// are usage errors.
+func openSource(cmd, in string) (*source, error) {
 	f, err := os.Open(in)
 	if err != nil {
-		return nil, usageErrorf("convert: %w", err)
+		return nil, usageErrorf("%s: %w", cmd, err)
 	}
 	br, kind, err := sniff(f)
 	if err != nil {
 		f.Close()
-		return nil, usageErrorf("convert: %s: %w", in, err)
+		return nil, usageErrorf("%s: %s: %w", cmd, in, err)
 	}
-	src := &source{kind: kind, close: f.Close}
+	src := &source{name: in, kind: kind, close: f.Close}
 	if kind == kindJournal {
 		r, err := journal.NewReader(br, in)
 		if err != nil {
 			f.Close()
-			return nil, usageErrorf("convert: %w", err)
+			return nil, usageErrorf("%s: %w", cmd, err)
 		}
-		src.header, src.all, src.torn = r.Header(), r.All(), func() *journal.LineError { return r.Torn }
-		src.zeros = func() int64 { return r.ZeroTail }
+		src.header, src.all, src.reader = r.Header(), r.All(), r
 		return src, nil
 	}
 	r, err := journal.ReadHAR(br, in)
 	if err != nil {
 		f.Close()
-		return nil, usageErrorf("convert: %w", err)
+		return nil, usageErrorf("%s: %w", cmd, err)
 	}
 	src.header, src.all = r.Header(), r.All()
 	if src.header.Tool == "" {
 		src.header.Tool = "acmeproxy " + version
 	}
 	return src, nil
+}
+
+// warnEnd writes to w, once the source has been read, a warning for a
+// journal's torn last line and a note for the zero bytes it ended with.
+func (s *source) warnEnd(w io.Writer) {
+	if s.reader == nil {
+		return
+	}
+	if t := s.reader.Torn; t != nil {
+		fmt.Fprintf(w, "acmeproxy: warning: %v (torn last line skipped)\n", t)
+	}
+	if z := s.reader.ZeroTail; z > 0 {
+		fmt.Fprintf(w, "acmeproxy: note: %s was not closed by its proxy: %d zero bytes reserved after its last record skipped\n", s.name, z)
+	}
 }
 
 // sniff tells a journal from a HAR by the first line, undoing zlib

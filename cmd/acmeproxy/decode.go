@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acmeproxy/acmeproxy/decode"
-	"github.com/acmeproxy/acmeproxy/journal"
 )
 
 // newDecodeCmd returns "acmeproxy decode FILE…".
@@ -47,47 +44,6 @@ recording) is reported as a warning and skipped.`,
 	return cmd
 }
 
-// decodeSource is an open journal or HAR file.
-type decodeSource struct {
-	kind  string
-	all   iter.Seq2[*journal.Exchange, error]
-	torn  func() *journal.LineError
-	zeros func() int64 // Reader.ZeroTail; 0 for HAR
-	close func() error
-}
-
-// openDecodeSource opens name and picks the reader from its content (see
-// sniff in convert.go).
-func openDecodeSource(name string) (*decodeSource, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, usageErrorf("decode: %w", err)
-	}
-	br, kind, err := sniff(f)
-	if err != nil {
-		f.Close()
-		return nil, usageErrorf("decode: %s: %w", name, err)
-	}
-	rec := &decodeSource{kind: kind, close: f.Close, torn: func() *journal.LineError { return nil }, zeros: func() int64 { return 0 }}
-	if kind == kindJournal {
-		r, err := journal.NewReader(br, name)
-		if err != nil {
-			f.Close()
-			return nil, usageErrorf("decode: %w", err)
-		}
-		rec.all, rec.torn = r.All(), func() *journal.LineError { return r.Torn }
-		rec.zeros = func() int64 { return r.ZeroTail }
-		return rec, nil
-	}
-	r, err := journal.ReadHAR(br, name)
-	if err != nil {
-		f.Close()
-		return nil, usageErrorf("decode: %w", err)
-	}
-	rec.all = r.All()
-	return rec, nil
-}
-
 // runDecode decodes every file with one Decoder. Unreadable records are
 // reported as they come and decoding goes on; they make the exit status 2.
 func runDecode(e *env, files []string, asJSON bool) error {
@@ -98,7 +54,7 @@ func runDecode(e *env, files []string, asJSON bool) error {
 	enc.SetEscapeHTML(false)
 	bad := 0
 	for _, name := range files {
-		rec, err := openDecodeSource(name)
+		rec, err := openSource("decode", name)
 		if err != nil {
 			return err
 		}
@@ -122,14 +78,8 @@ func runDecode(e *env, files []string, asJSON bool) error {
 				return &exitError{code: exitEngine, err: fmt.Errorf("decode: writing output: %w", err)}
 			}
 		}
-		if t := rec.torn(); t != nil {
-			out.Flush()
-			fmt.Fprintf(e.stderr, "acmeproxy: warning: %v (torn last line skipped)\n", t)
-		}
-		if z := rec.zeros(); z > 0 {
-			out.Flush()
-			fmt.Fprintf(e.stderr, "acmeproxy: note: %s was not closed by its proxy: %d zero bytes reserved after its last record skipped\n", name, z)
-		}
+		out.Flush()
+		rec.warnEnd(e.stderr)
 		rec.close()
 	}
 	if bad > 0 {
